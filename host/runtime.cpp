@@ -142,9 +142,9 @@ Runtime::Runtime(Options options) : options_(std::move(options)) {
   lua_pushlightuserdata(L_, this);
   lua_setfield(L_, LUA_REGISTRYINDEX, runtime_key);
   install_loader();
+  install_globals();
   register_builtin_modules(*this);
   add_module("tarn", nullptr);  // stdlib/tarn.lua
-  install_globals();
   interrupt::install(L_);
 }
 
@@ -179,16 +179,16 @@ void Runtime::add_module(const std::string& name, lua_CFunction open) {
     lua_setfield(L_, -2, name.c_str());
     lua_pop(L_, 1);
   }
-  if (name.find('.') == std::string::npos) modules_.push_back(name);
+  if (name.find('.') != std::string::npos) return;  // internal modules are not globals
+  lua_getfield(L_, LUA_REGISTRYINDEX, "tarn.global_modules");
+  lua_pushboolean(L_, 1);
+  lua_setfield(L_, -2, name.c_str());
+  lua_pop(L_, 1);
 }
 
 void Runtime::install_globals() {
   lua_createtable(L_, 0, 1);  // metatable of _G
-  lua_createtable(L_, 0, static_cast<int>(modules_.size()));
-  for (const auto& m : modules_) {
-    lua_pushboolean(L_, 1);
-    lua_setfield(L_, -2, m.c_str());
-  }
+  lua_createtable(L_, 0, 16);
   lua_pushvalue(L_, -1);
   lua_setfield(L_, LUA_REGISTRYINDEX, "tarn.global_modules");  // the REPL completes these
   lua_pushcclosure(L_, lazy_global, 1);

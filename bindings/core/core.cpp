@@ -20,6 +20,7 @@ int l_core_exists(lua_State* L);
 int l_core_mkdir(lua_State* L);
 int l_core_remove(lua_State* L);
 int l_core_list_dir(lua_State* L);
+int l_core_cwd(lua_State* L);
 
 namespace {
 
@@ -240,7 +241,7 @@ int tarn_open_core(lua_State* L) {
       TARN_FN("error", l_core_error),         TARN_FN("is_error", l_core_is_error),
       TARN_FN("read_file", l_core_read_file), TARN_FN("write_file", l_core_write_file),
       TARN_FN("exists", l_core_exists),       TARN_FN("mkdir", l_core_mkdir),
-      TARN_FN("remove", l_core_remove),       TARN_FN("list_dir", l_core_list_dir),
+      TARN_FN("remove", l_core_remove),       TARN_FN("list_dir", l_core_list_dir), TARN_FN("cwd", l_core_cwd),
       {nullptr, nullptr}};
   luaL_newlib(L, fns);
   lua_pushstring(L, TARN_VERSION);

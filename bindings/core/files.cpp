@@ -99,6 +99,13 @@ int l_core_remove(lua_State* L) {
   return 1;
 }
 
+int l_core_cwd(lua_State* L) {
+  std::error_code ec;
+  auto p = std::filesystem::current_path(ec);
+  lua_pushstring(L, ec ? "." : p.string().c_str());
+  return 1;
+}
+
 int l_core_list_dir(lua_State* L) {
   std::error_code ec;
   lua_newtable(L);

@@ -82,7 +82,6 @@ class Runtime {
   void report(const char* what);
   lua_State* L_ = nullptr;
   Options options_;
-  std::vector<std::string> modules_;
   std::string last_error_, last_traceback_;
 };
 
