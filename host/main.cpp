@@ -84,8 +84,6 @@ int parse(int argc, char** argv, Cli& cli, bool stop_at_operand) {
       case 'h': cli.help = true; break;
       case 'e': cli.chunks.emplace_back(optarg); break;
       case opt_set:
-        if (std::strchr(optarg, '=') == nullptr)
-          return usage_error(std::string("--set expects key=value, got '") + optarg + "'");
         cli.recipe.sets.emplace_back(optarg);
         cli.recipe_option_seen = true;
         break;

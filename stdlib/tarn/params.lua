@@ -9,8 +9,10 @@ local params = {}
 params.types = { string = true, integer = true, number = true, boolean = true, list = true, map = true, enum = true }
 local type_names = "string, integer, number, boolean, list, map, enum"
 
+-- Usage errors are tables (so the runner can tell them from failures) that print as text.
+local usage_mt = { __tostring = function(e) return e.message end }
 local function fail(fmt, ...)
-  error({ usage = true, message = string.format(fmt, ...) }, 0)
+  error(setmetatable({ usage = true, message = string.format(fmt, ...) }, usage_mt), 0)
 end
 params.fail = fail
 

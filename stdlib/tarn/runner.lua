@@ -11,9 +11,7 @@ local runner = {}
 local EXIT = { ok = 0, failed = 1, usage = 2, plan_changes = 3, interrupted = 130 }
 runner.EXIT = EXIT
 
-local function usage_error(fmt, ...)
-  error({ usage = true, message = string.format(fmt, ...) }, 0)
-end
+local usage_error = params.fail
 
 local function recipe_path_dirs()
   local dirs = {}
@@ -197,8 +195,16 @@ function runner.main(req)
   local elapsed = core.clock() - start
 
   local status, code, message
+  local continued = {}
+  for _, e in ipairs(ctx.journal) do
+    if e.status == "failed" then continued[#continued + 1] = e end
+  end
   if run_ok then
-    if #cleanup_failures > 0 then
+    if #continued > 0 then
+      -- Steps declared continue_on_error let the run go on, but the run still failed.
+      status, code = "failed", EXIT.failed
+      message = string.format("%d step%s failed: %s", #continued, #continued == 1 and "" or "s", continued[1].name)
+    elseif #cleanup_failures > 0 then
       status, code = "failed", EXIT.failed
       message = "cleanup failed: " .. cleanup_failures[1].name .. ": " .. cleanup_failures[1].error
     elseif ctx.plan then

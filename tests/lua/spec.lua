@@ -81,7 +81,8 @@ function spec.tmpdir()
   return d
 end
 
---- Runs the tarn binary with args (a list); opts.env (map), opts.stdin (string), opts.cwd.
+--- Runs the tarn binary with args (a list); opts.env (map), opts.unset (list of variables),
+-- opts.stdin (string), opts.cwd, opts.prefix (a command to run tarn under, e.g. timeout).
 -- Returns { code = exit code, out = stdout, err = stderr }.
 function spec.run(args, opts)
   opts = opts or {}
@@ -89,7 +90,9 @@ function spec.run(args, opts)
   local parts = {}
   if opts.cwd then parts[#parts + 1] = "cd " .. shell_quote(opts.cwd) .. " &&" end
   parts[#parts + 1] = "env"
+  for _, a in ipairs(opts.unset or {}) do parts[#parts + 1] = "-u " .. shell_quote(a) end
   for k, v in pairs(opts.env or {}) do parts[#parts + 1] = shell_quote(k .. "=" .. v) end
+  for _, a in ipairs(opts.prefix or {}) do parts[#parts + 1] = shell_quote(a) end
   parts[#parts + 1] = shell_quote(opts.bin or spec.bin)
   for _, a in ipairs(args) do parts[#parts + 1] = shell_quote(a) end
   if opts.stdin then
