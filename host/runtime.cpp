@@ -1,6 +1,8 @@
 // The Lua state, its one protected-call path, and the ways into it (chunk, file, recipe).
 #include "tarn/runtime.hpp"
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -66,6 +68,28 @@ int lazy_global(lua_State* L) {
   lua_pushvalue(L, 2);
   lua_pushvalue(L, -2);
   lua_rawset(L, 1);
+  return 1;
+}
+
+// package.preload entry of a plugin module: loads libtarn-<plugin>.so from the folder that
+// holds libtarn.so and calls the module's opener.
+int plugin_loader(lua_State* L) {
+  const char* name = luaL_checkstring(L, 1);
+  const char* plugin = lua_tostring(L, lua_upvalueindex(1));
+  Dl_info info{};
+  std::string dir = ".";
+  if (dladdr(reinterpret_cast<void*>(&plugin_loader), &info) != 0 && info.dli_fname != nullptr)
+    dir = std::filesystem::path(info.dli_fname).parent_path().string();
+  std::string path = dir + "/libtarn-" + plugin + ".so";
+  void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (handle == nullptr) return luaL_error(L, "cannot load module '%s': %s", name, dlerror());
+  using Find = lua_CFunction (*)(const char*);
+  auto find = reinterpret_cast<Find>(dlsym(handle, "tarn_plugin_find"));
+  lua_CFunction open = find != nullptr ? find(name) : nullptr;
+  if (open == nullptr) return luaL_error(L, "cannot load module '%s': %s does not provide it", name, path.c_str());
+  lua_pushcfunction(L, open);
+  lua_pushvalue(L, 1);
+  lua_call(L, 1, 1);
   return 1;
 }
 
@@ -184,6 +208,15 @@ void Runtime::add_module(const std::string& name, lua_CFunction open) {
   lua_pushboolean(L_, 1);
   lua_setfield(L_, -2, name.c_str());
   lua_pop(L_, 1);
+}
+
+void Runtime::add_plugin_module(const std::string& name, const std::string& plugin) {
+  luaL_getsubtable(L_, LUA_REGISTRYINDEX, LUA_PRELOAD_TABLE);
+  lua_pushstring(L_, plugin.c_str());
+  lua_pushcclosure(L_, plugin_loader, 1);
+  lua_setfield(L_, -2, name.c_str());
+  lua_pop(L_, 1);
+  add_module(name, nullptr);
 }
 
 void Runtime::install_globals() {

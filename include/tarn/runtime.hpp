@@ -54,6 +54,9 @@ class Runtime {
 
   // Makes `name` require-able and a global that loads on first use.
   void add_module(const std::string& name, lua_CFunction open);
+  // The same for a module that lives in the plugin libtarn-<plugin>.so beside libtarn.so,
+  // loaded on first require, so start-up never maps the plugin's dependencies.
+  void add_plugin_module(const std::string& name, const std::string& plugin);
 
   // Each returns an exit code (0, 1 or 130); failures are reported on stderr.
   int run_chunk(std::string_view code, const std::string& chunkname);
