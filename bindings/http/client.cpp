@@ -325,6 +325,10 @@ void Client::start(Transfer& t) {
     curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.req.body.size()));
     if (m != "POST") curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, m.c_str());
   }
+  // libcurl silently resends a request whose reused connection died without an answer:
+  // right for a keep-alive connection the server had closed, but for a POST the server may
+  // have received, a blind retry. A fresh connection leaves that decision to the policy.
+  if (!retry::idempotent(m)) curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
   curl_slist_free_all(t.header_list);
   t.header_list = nullptr;
   auto add = [&](const std::string& line) {
@@ -395,7 +399,9 @@ void Client::finish(Transfer& t, CURLcode code) {
     return;
   }
   t.done = true;
-  if (t.attempts > 1 && config_.debug && d.reason.find("giving up") != std::string::npos)
+  bool noteworthy = (t.attempts > 1 && d.reason.find("giving up") != std::string::npos) ||
+                    d.reason.find("not retried") != std::string::npos;
+  if (config_.debug && noteworthy)
     config_.debug("http: " + t.req.method + " " + t.display_url + ": " + d.reason + "\n");
   if (code == CURLE_OK) {
     t.resp.url = t.display_url;
