@@ -24,7 +24,7 @@ const char* const kUsage =
     "                [--state FILE] [--seed FILE.json]\n"
     "Serves tarn's local cloud (Entra, managed identity, Fabric, ...) on loopback.\n"
     "  --host ADDR       loopback address to bind (127.0.0.0/8, ::1 or localhost); default 127.0.0.1\n"
-    "  --port N          HTTP port; 0 picks a free one (default 0)\n"
+    "  --port N          HTTP port; 0 picks a free one (default 8642, tarn's TARN_SIM_URL default)\n"
     "  --https-port N    also serve HTTPS on N (0 = free port); needs --cert and --key\n"
     "  --cert FILE       PEM server certificate (chain) for HTTPS\n"
     "  --key FILE        PEM private key for HTTPS\n"
@@ -34,7 +34,7 @@ const char* const kUsage =
 
 struct Args {
   std::string host = "127.0.0.1";
-  int port = 0;
+  int port = 8642;  // where the "local" cloud profile looks when TARN_SIM_URL is unset
   int https_port = -1;
   std::string cert, key, state, seed;
 };

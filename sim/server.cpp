@@ -101,7 +101,7 @@ Family family_for_path(std::string_view path) {
   if (first("/fabric")) return Family::fabric;
   if (first("/arm")) return Family::arm;
   if (first("/keyvault")) return Family::keyvault;
-  if (first("/adls")) return Family::adls;
+  if (first("/dfs")) return Family::adls;
   return Family::sim;
 }
 

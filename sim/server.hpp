@@ -27,7 +27,8 @@ namespace sim {
 using json = nlohmann::json;
 
 // Which real service a path imitates; decides error-body shape and request-id header.
-// The first path segment decides: /_sim, /entra, /imds and /msi, /fabric, /arm, /keyvault, /adls.
+// The first path segment decides: /entra, /imds and /msi, /fabric, /arm, /keyvault, /dfs
+// (ADLS Gen2), as the "local" cloud profile (docs/api/cloud.md) lays them out; else /_sim.
 enum class Family { sim, entra, imds, fabric, arm, keyvault, adls };
 Family family_for_path(std::string_view path);
 std::string_view family_name(Family family);

@@ -109,6 +109,7 @@ TEST_CASE("families pick their request-id header and error shape from the first 
   CHECK(sim::family_for_path("/imds/metadata/identity/oauth2/token") == sim::Family::imds);
   CHECK(sim::family_for_path("/msi/token") == sim::Family::imds);
   CHECK(sim::family_for_path("/keyvault/v1/secrets/x") == sim::Family::keyvault);
+  CHECK(sim::family_for_path("/dfs/account/fs/dir") == sim::Family::adls);
   CHECK(sim::request_id_header(sim::Family::fabric) == "RequestId");
   CHECK(sim::request_id_header(sim::Family::arm) == "x-ms-request-id");
 
@@ -157,7 +158,7 @@ TEST_CASE("error helpers write each service's body shape", "[families]") {
     CHECK(c.body() == json::parse(R"({"error":{"code":"RoleAssignmentExists","message":"The role assignment already exists."}})"));
   }
   {
-    Call c(s, request("HEAD", "/adls/acct/fs/p"), sim::Family::adls);
+    Call c(s, request("HEAD", "/dfs/acct/fs/p"), sim::Family::adls);
     sim::adls_error(c.ex, 404, "PathNotFound", "The specified path does not exist.");
     CHECK(c.res.get_header_value("x-ms-error-code") == "PathNotFound");
     CHECK(c.body()["error"]["code"] == "PathNotFound");
@@ -231,7 +232,7 @@ TEST_CASE("check_bearer accepts a valid token and answers each family's 401 othe
     CHECK(garbage->body()["errorCode"] == "Unauthorized");
   }
   SECTION("ADLS") {
-    auto [none, c1] = call(sim::Family::adls, "/adls/a/f", "", sim::storage_audience);
+    auto [none, c1] = call(sim::Family::adls, "/dfs/a/f", "", sim::storage_audience);
     CHECK(none->res.status == 401);
     CHECK(none->res.get_header_value("x-ms-error-code") == "NoAuthenticationInformation");
     CHECK(none->res.get_header_value("WWW-Authenticate") ==
