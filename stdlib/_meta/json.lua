@@ -8,22 +8,19 @@
 ---@class jsonlib
 json = {}
 
----A JSON object (a table with string keys) or array (a table with keys 1..n).
----@alias json.value table|string|number|boolean|json.null|nil
-
----The JSON null: one userdata value that prints and encodes as `null`. decode gives it
+---The JSON null. One userdata value that prints and encodes as `null`; decode gives it
 ---for null, inside arrays and objects too (a table cannot hold nil).
 ---@class json.null
 ---@type json.null
 json.null = nil
 
----Metatable of empty objects from decode and json.object(); such a table always encodes
----as an object, numeric keys turned into strings.
+---Marks a table as a JSON object. Empty objects from decode and json.object() carry it;
+---such a table always encodes as an object, numeric keys turned into strings.
 ---@type table
 json.object_mt = {}
 
----Metatable of empty arrays from decode and json.array(); such a table encodes as [] while
----empty and as an array once it holds 1..n.
+---Marks a table as a JSON array. Empty arrays from decode and json.array() carry it; such
+---a table encodes as [] while empty and as an array once it holds 1..n.
 ---@type table
 json.array_mt = {}
 
@@ -46,27 +43,30 @@ function json.decode(text) end
 ---@return string text
 function json.encode(value, opts) end
 
----An empty table that encodes as `{}` (marked with json.object_mt); given a table, marks
----that one and returns it, so its numeric keys encode as strings. Raises if the table
----already has another metatable.
+---A table that encodes as an object, `{}` when empty. Without t a new table, else t itself,
+---marked with json.object_mt (so numeric keys encode as strings). Raises if t already has
+---another metatable.
 ---@param t? table a table to mark
 ---@return table object
 function json.object(t) end
 
----An empty table that encodes as `[]` (marked with json.array_mt); given a table, marks
----that one and returns it. Raises if the table already has another metatable.
+---A table that encodes as an array, `[]` when empty. Without t a new table, else t itself,
+---marked with json.array_mt. Raises if t already has another metatable.
 ---@param t? table a table to mark
 ---@return table array
 function json.array(t) end
 
----Whether v encodes as a JSON array: a table with keys exactly 1..n, or a table marked with
----json.array_mt that is empty.
+---Whether v encodes as a JSON array. True for a table with keys exactly 1..n, and for an
+---empty table marked with json.array_mt.
 ---@param v any
 ---@return boolean
 function json.is_array(v) end
 
----Whether v encodes as a JSON object: a table with only string keys (a plain empty table
----too), or one marked with json.object_mt.
+---Whether v encodes as a JSON object. True for a table with only string keys (a plain
+---empty table too), and for one marked with json.object_mt.
 ---@param v any
 ---@return boolean
 function json.is_object(v) end
+
+---A decoded JSON value: a table (object or array), string, number, boolean or json.null.
+---@alias json.value table|string|number|boolean|json.null
