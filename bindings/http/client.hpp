@@ -42,6 +42,11 @@ class Authorizer {
   virtual bool refresh(const Response& unauthorized) = 0;
 };
 
+// An Authorizer as a Lua value: a full userdata with this metatable holding a
+// std::shared_ptr<Authorizer>. The auth module makes them (auth.authorizer(scope));
+// http.request{auth = a} sends with one.
+inline constexpr const char* authorizer_mt = "http.Authorizer";
+
 struct Request {
   std::string method = "GET";
   std::string url;

@@ -99,12 +99,17 @@ Decoded decode_request(lua_State* L, int idx, int arg, const char* fn, const cha
       if (!lua_isinteger(L, v) || lua_tointeger(L, v) < 1 || lua_tointeger(L, v) > 100)
         bad_field(L, arg, fn, std::string(where) + "'max_attempts' must be a whole number from 1 to 100");
       d.req.max_attempts = static_cast<int>(lua_tointeger(L, v));
+    } else if (key == "auth") {
+      auto* a = static_cast<std::shared_ptr<http::Authorizer>*>(luaL_testudata(L, v, http::authorizer_mt));
+      if (a == nullptr || !*a)
+        bad_field(L, arg, fn, std::string(where) + "'auth' must be an authorizer from auth.authorizer(scope), got " + luaL_typename(L, v));
+      d.req.auth = *a;
     } else if (key == "raise") {
       want(LUA_TBOOLEAN, "a boolean");
       d.raise = lua_toboolean(L, v);
     } else {
       bad_field(L, arg, fn, std::string(where) + "unknown request field '" + key +
-                                "' (expected url, method, headers, body, json, timeout, raise, max_attempts, time_budget)");
+                                "' (expected url, method, headers, body, json, auth, timeout, raise, max_attempts, time_budget)");
     }
     lua_settop(L, v - 1);
   }
@@ -188,7 +193,7 @@ int l_response_tostring(lua_State* L) {
   return 1;
 }
 
-// http.request{url=, method=, headers=, body= | json=, timeout=, raise=, max_attempts=, time_budget=}
+// http.request{url=, method=, headers=, body= | json=, auth=, timeout=, raise=, max_attempts=, time_budget=}
 int l_http_request(lua_State* L) {
   Decoded d = decode_request(L, 1, 1, "request", "");
   auto& client = http::Client::of(L);

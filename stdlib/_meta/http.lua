@@ -13,6 +13,7 @@ http = {}
 ---@field headers? table<string, string|secret> request headers; values may be secrets
 ---@field body? string|secret the request body
 ---@field json? any a value sent as JSON (json.encode), with Content-Type: application/json
+---@field auth? http.Authorizer from auth.authorizer(scope): a bearer token per attempt, one resend after a 401
 ---@field timeout? number seconds one attempt may take (default 100)
 ---@field raise? boolean raise an http error for a non-2xx status (default false: return it)
 ---@field max_attempts? integer attempts in all, 1 to 100 (default 6 or TARN_HTTP_MAX_ATTEMPTS)
