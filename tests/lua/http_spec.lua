@@ -318,6 +318,22 @@ local function body()
     end
   end)
 
+  spec.it("Ctrl-C ends a request in flight and a wait between retries", function()
+    -- its own simulator: the hung handler keeps one of the simulator's threads busy
+    local own = start_sim()
+    fault(own, { method = "GET", path = "^/fabric/v1/hang$", delay_ms = 5000, count = 1 })
+    fault(own, { method = "GET", path = "^/fabric/v1/wait$", status = 429, count = 1, retry_after = "60" })
+    for _, path in ipairs({ "/fabric/v1/hang", "/fabric/v1/wait" }) do
+      local t0 = core.clock()
+      local r = spec.run({ "--preserve-status", "-s", "INT", "1", spec.bin, "-e",
+        string.format("http.request{url = %q}", own.url .. path) }, { bin = "timeout" })
+      local took = core.clock() - t0
+      spec.eq(r.code, 130, path .. ": " .. r.err)
+      spec.contains(r.err, "interrupted")
+      spec.truthy(took < 3, path .. " took " .. took .. " s")
+    end
+  end)
+
   stop_sims()
 
   -- TLS: a simulator whose certificate comes from a CA made here.
