@@ -6,8 +6,8 @@
 #include <new>
 
 #include "bindings/auth/auth.hpp"
+#include "bindings/auth/authorizer.hpp"
 #include "bindings/auth/chain.hpp"
-#include "bindings/auth/challenge.hpp"
 #include "bindings/auth/jwt.hpp"
 #include "bindings/auth/scope.hpp"
 #include "tarn/lua.hpp"
@@ -94,57 +94,6 @@ std::shared_ptr<Chain> chain_of(lua_State* L) {
   lua_setfield(L, LUA_REGISTRYINDEX, chain_key);
   return rt->chain;
 }
-
-class BearerAuthorizer : public http::Authorizer {
- public:
-  BearerAuthorizer(std::shared_ptr<Chain> chain, std::string scope) : chain_(std::move(chain)), scope_(std::move(scope)) {}
-
-  void authorize(http::Request& request) override {
-    AccessToken t = chain_->token(scope_, tenant_);
-    request.headers["Authorization"] = "Bearer " + t.token;
-    last_tenant_ = jwt::identity(t.token).tenant;
-  }
-
-  bool refresh(const http::Response& unauthorized) override {
-    chain_->drop(scope_, tenant_);
-    if (!chain_->renewable()) return false;
-    auto header = http::header(unauthorized.headers, "WWW-Authenticate");
-    if (!header) return true;
-    const cloud::Profile& profile = chain_->context().profile;
-    auto c = bearer_target(*header, profile.authority);
-    if (!c || c->scope.empty()) return true;  // Fabric / ARM: a fresh token is all there is to try
-    if (c->scope != scope_) {
-      if (scope_fits_request(c->scope, unauthorized.url, profile.sim)) {
-        note("auth: the 401 challenge asks for " + c->scope + " instead of " + scope_);
-        scope_ = c->scope;
-      } else {
-        note("auth: ignoring the 401 challenge's resource " + c->scope + ": it is not the host of " + unauthorized.url);
-      }
-    }
-    std::string now = tenant_.empty() ? last_tenant_ : tenant_;
-    if (!c->tenant.empty() && c->tenant != now) {
-      if (chain_->allows_tenant(c->tenant)) {
-        note("auth: the 401 challenge names tenant " + c->tenant + "; signing in there");
-        tenant_ = c->tenant;
-      } else {
-        note("auth: the 401 challenge names tenant " + c->tenant + ", which this credential may not sign in to "
-             "(see AZURE_ADDITIONALLY_ALLOWED_TENANTS)");
-      }
-    }
-    return true;
-  }
-
-  const std::string& scope() const { return scope_; }
-
- private:
-  void note(const std::string& line) {
-    auto& debug = chain_->context().debug;
-    if (debug) debug(line + "\n");
-  }
-
-  std::shared_ptr<Chain> chain_;
-  std::string scope_, tenant_, last_tenant_;
-};
 
 // Decodes a scope argument, blaming argument `arg` with the reason when it is not one.
 std::string check_scope(lua_State* L, int arg, const std::string& text) {
