@@ -382,6 +382,7 @@ void Client::finish(Transfer& t, CURLcode code) {
 
   if (code == CURLE_OK && t.resp.status == 401 && t.req.auth && !t.reauthorized) {
     t.reauthorized = true;
+    t.resp.url = t.display_url;  // the authorizer checks a challenge against the request's host
     if (t.req.auth->refresh(t.resp)) {
       if (config_.debug) config_.debug("http: " + t.req.method + " " + t.display_url + ": HTTP 401; signing in again and resending\n");
       t.next_at = now;
