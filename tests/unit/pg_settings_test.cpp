@@ -77,7 +77,7 @@ TEST_CASE("pg settings: PGHOST and PGSSLMODE are honoured like libpq does", "[pg
   }
 }
 
-TEST_CASE("pg settings: application_name defaults to tarn; later values replace earlier ones", "[pg][settings]") {
+TEST_CASE("pg settings: application_name defaults to tarn, and later values replace earlier ones", "[pg][settings]") {
   CHECK(finished(Settings{}).get("application_name") == "tarn");
   Settings s;
   s.set("application_name", "mine");
