@@ -194,9 +194,11 @@ void decode(lua_State* L, std::string_view text) {
   } busy{own ? nullptr : &box};
   if (!own) box.busy = true;
 
+  // RFC 8259 lets a parser ignore a leading UTF-8 byte order mark; Windows editors write one.
+  std::string_view body = text.substr(text.substr(0, 3) == "\xEF\xBB\xBF" ? 3 : 0);
   simdjson::dom::element root;
   // Lua strings carry no simdjson padding: parse() copies into the parser's padded buffer.
-  if (auto code = parser.parse(text.data(), text.size()).get(root); code != simdjson::SUCCESS)
+  if (auto code = parser.parse(body.data(), body.size()).get(root); code != simdjson::SUCCESS)
     throw std::runtime_error(describe(code, text));
 
   if (!lua_checkstack(L, 8)) throw std::runtime_error("json.decode: out of Lua stack space");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -115,28 +116,43 @@ class Writer {
   // s quoted and escaped; false when s is not valid UTF-8 (written anyway).
   bool quoted(std::string_view s) {
     static const char hex[] = "0123456789abcdef";
+    constexpr std::uint64_t ones = 0x0101010101010101u, highs = 0x8080808080808080u;
     put('"');
-    std::size_t start = 0;
+    std::size_t start = 0, i = 0, n = s.size();
     bool multibyte = false;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      unsigned char c = static_cast<unsigned char>(s[i]);
-      unsigned char k = escape_class[c];
-      if (k == 0) continue;
-      if (k == 2) {
-        multibyte = true;
-        continue;
+    while (i < n) {
+      // Eight bytes at a time while none needs escaping: a byte < 0x20, '"' or '\\'.
+      if (n - i >= 8) {
+        std::uint64_t v;
+        std::memcpy(&v, s.data() + i, 8);
+        std::uint64_t q = v ^ (ones * '"'), b = v ^ (ones * '\\');
+        std::uint64_t special = ((v - ones * 0x20) & ~v) | ((q - ones) & ~q) | ((b - ones) & ~b);
+        multibyte = multibyte || (v & highs) != 0;
+        if ((special & highs) == 0) {
+          i += 8;
+          continue;
+        }
       }
-      put(s.data() + start, i - start);
-      start = i + 1;
-      char* p = room(6);
-      p[0] = '\\';
-      char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
-      if (e != 0) {
-        p[1] = e;
-        len_ += 2;
-      } else {
-        p[1] = 'u', p[2] = '0', p[3] = '0', p[4] = hex[c >> 4], p[5] = hex[c & 15];
-        len_ += 6;
+      for (std::size_t end = std::min(n, i + 8); i < end; ++i) {
+        unsigned char c = static_cast<unsigned char>(s[i]);
+        unsigned char k = escape_class[c];
+        if (k == 0) continue;
+        if (k == 2) {
+          multibyte = true;
+          continue;
+        }
+        put(s.data() + start, i - start);
+        start = i + 1;
+        char* p = room(6);
+        p[0] = '\\';
+        char e = c == '"' ? '"' : c == '\\' ? '\\' : c == '\b' ? 'b' : c == '\f' ? 'f' : c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : 0;
+        if (e != 0) {
+          p[1] = e;
+          len_ += 2;
+        } else {
+          p[1] = 'u', p[2] = '0', p[3] = '0', p[4] = hex[c >> 4], p[5] = hex[c & 15];
+          len_ += 6;
+        }
       }
     }
     put(s.data() + start, s.size() - start);

@@ -25,7 +25,8 @@ void push_null(lua_State* L);
 void push_object_mt(lua_State* L);
 void push_array_mt(lua_State* L);
 
-// Decodes text and pushes its value. Throws std::runtime_error on invalid JSON, e.g.
+// Decodes text (skipping a leading UTF-8 BOM) and pushes its value. Throws
+// std::runtime_error on invalid JSON, e.g.
 // "json.decode: invalid JSON at byte 17: expected ',' or '}' after an object member".
 void decode(lua_State* L, std::string_view text);
 
@@ -47,8 +48,8 @@ enum class Shape { none, array, object };
 Shape shape_of(lua_State* L, int idx);
 
 // Where text stops being valid JSON: the 0-based byte offset and what was expected
-// there; nullopt when the text is valid. decode runs it only after simdjson rejected the
-// text, to say where and why.
+// there; nullopt when the text is valid (a leading BOM is skipped, as decode does).
+// decode runs it only after simdjson rejected the text, to say where and why.
 struct SyntaxError {
   std::size_t offset;
   std::string message;

@@ -2,7 +2,7 @@
 // it rejects a text, decode runs this small recursive-descent check to find the byte and
 // say what was expected there. It accepts exactly what simdjson 3 accepts (RFC 8259 plus
 // simdjson's limits: 64-bit integers, finite doubles, nesting), which the fuzz target
-// checks; it is never on the fast path.
+// checks; it is never on the fast path. Like decode, it skips a leading UTF-8 BOM.
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -13,11 +13,15 @@
 namespace tarn::json {
 namespace {
 
+// RFC 8259 lets a parser ignore a leading UTF-8 byte order mark; Windows editors write one.
+constexpr std::string_view bom = "\xEF\xBB\xBF";
+
 class Scanner {
  public:
   explicit Scanner(std::string_view s) : s_(s) {}
 
   std::optional<SyntaxError> run() {
+    if (s_.substr(0, bom.size()) == bom) pos_ = bom.size();
     skip_ws();
     if (value(0, "expected a value")) {
       skip_ws();

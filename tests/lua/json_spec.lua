@@ -26,6 +26,12 @@ it("decodes objects, arrays, strings, numbers, booleans and null into Lua values
   eq(json.decode('"top"'), "top")
 end)
 
+it("ignores a leading UTF-8 byte order mark", function()
+  eq(json.decode('\xEF\xBB\xBF{"a":1}'), { a = 1 })
+  eq(err(json.decode, "\xEF\xBB\xBF{"), "json.decode: invalid JSON at byte 5 (end of text): expected a string key or '}'")
+  eq(err(json.decode, '"\xEF\xBB\xBF"x'), "json.decode: invalid JSON at byte 6: expected the end of the text after the JSON value")
+end)
+
 it("round-trips a document to the same compact text, keys sorted", function()
   local text = '{"a":[1,2.5,"x",true,false,null,{},[]],"b":{"c":{"d":[{"e":null}]}},"id":"0f8e","n":-17}'
   eq(json.encode(json.decode(text)), text)
@@ -137,10 +143,30 @@ it("escapes quotes, backslashes and control characters; leaves UTF-8 and / alone
   eq(json.decode(json.encode(all)), all, "every ASCII byte survives a round trip")
 end)
 
+it("escapes a special byte wherever it sits in a longer string", function()
+  local short = { ['"'] = '\\"', ["\\"] = "\\\\", ["\b"] = "\\b", ["\f"] = "\\f", ["\n"] = "\\n", ["\r"] = "\\r", ["\t"] = "\\t" }
+  local function reference(s)
+    return '"' .. s:gsub('[\0-\31"\\]', function(c) return short[c] or string.format("\\u%04x", c:byte()) end) .. '"'
+  end
+  for len = 1, 24 do
+    for pos = 1, len do
+      for _, special in ipairs({ '"', "\\", "\n", "\1", "\31", "\127", "é", " " }) do
+        local s = string.rep("a", pos - 1) .. special .. string.rep("b", len - pos)
+        eq(json.encode(s), reference(s), string.format("%q", s))
+        eq(json.decode(json.encode(s)), s)
+      end
+    end
+  end
+end)
+
 it("refuses strings that are not UTF-8", function()
   eq(err(json.encode, { name = "ab\xff" }), "json.encode: cannot encode string at $.name: invalid UTF-8")
   eq(err(json.encode, { ["k\xc3"] = 1 }), 'json.encode: cannot encode string at $["k\xc3"]: invalid UTF-8')
   eq(err(json.decode, '"ab\xff"'), "json.decode: invalid JSON at byte 4: invalid UTF-8 in a string")
+  for pos = 1, 20 do
+    local s = string.rep("a", pos - 1) .. "\xc3" .. string.rep("b", 20 - pos)
+    eq(err(json.encode, s), "json.encode: cannot encode string at $: invalid UTF-8", "lone lead byte at " .. pos)
+  end
 end)
 
 it("reports the byte and what was expected for invalid JSON", function()
