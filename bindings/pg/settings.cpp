@@ -91,6 +91,9 @@ std::string Settings::effective_host() const {
 void Settings::finish() {
   if (const std::string* pw = find("password"); pw != nullptr && !pw->empty()) redact::add(*pw);
   if (find("application_name") == nullptr) set("application_name", "tarn");
+  // Lua strings, JSON and the terminal are UTF-8: have the server convert to it.
+  const char* env_enc = std::getenv("PGCLIENTENCODING");
+  if (find("client_encoding") == nullptr && (env_enc == nullptr || *env_enc == '\0')) set("client_encoding", "UTF8");
   const char* env_ssl = std::getenv("PGSSLMODE");
   bool ssl_given = find("sslmode") != nullptr || (env_ssl != nullptr && *env_ssl != '\0');
   if (!ssl_given && !is_local_host(effective_host())) set("sslmode", "require");

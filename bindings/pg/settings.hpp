@@ -34,8 +34,9 @@ struct Settings {
   void set(std::string key, std::string value);  // replaces an earlier value
 
   // Registers the password with the redactor and fills the defaults: application_name
-  // "tarn"; sslmode "require" for a non-local host unless sslmode (or PGSSLMODE) says
-  // otherwise; connect_timeout from the keyword when one was given.
+  // "tarn"; client_encoding UTF8 (unless PGCLIENTENCODING is set); sslmode "require" for a
+  // non-local host unless sslmode (or PGSSLMODE) says otherwise; connect_timeout from the
+  // keyword when one was given.
   void finish();
   // The host the settings name: host, else hostaddr, else $PGHOST, else "" (the socket).
   std::string effective_host() const;

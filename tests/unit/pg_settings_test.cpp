@@ -125,3 +125,14 @@ TEST_CASE("pg settings: a bad connection string is named without quoting it back
   Settings bad = Settings::parse("postgresql://h/db?connect_timeout=soon");
   CHECK_THROWS_WITH(bad.finish(), "connect_timeout must be a positive number of seconds, got 'soon'");
 }
+
+TEST_CASE("pg settings: the client encoding is UTF-8 unless given or set by PGCLIENTENCODING", "[pg][settings]") {
+  {
+    EnvVar no_env("PGCLIENTENCODING", nullptr);
+    CHECK(finished(Settings{}).get("client_encoding") == "UTF8");
+    Settings latin = Settings::parse("postgresql://h/db?client_encoding=LATIN1");
+    CHECK(finished(latin).get("client_encoding") == "LATIN1");
+  }
+  EnvVar env("PGCLIENTENCODING", "LATIN1");
+  CHECK(finished(Settings{}).find("client_encoding") == nullptr);  // libpq reads the variable
+}
