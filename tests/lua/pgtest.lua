@@ -119,7 +119,8 @@ function pgtest.start(opts)
     .. "pm=$(head -n 1 %s/postmaster.pid 2>/dev/null); "
     .. "if [ -n \"$pm\" ]; then kill -INT \"$pm\" 2>/dev/null; while kill -0 \"$pm\" 2>/dev/null; do sleep 0.1; done; fi; "
     .. "rm -rf %s", me, q(s.data), q(dir))
-  s.watchdog = first_line("sh -c " .. q(watchdog) .. " </dev/null >/dev/null 2>&1 & echo $!")
+  -- setsid: its own session, so a kill of this process group (timeout, ctest) spares it.
+  s.watchdog = first_line("setsid sh -c " .. q(watchdog) .. " </dev/null >/dev/null 2>&1 & echo $!")
 
   local pwfile = dir .. "/pwfile"
   spec.write(pwfile, s.password .. "\n")
