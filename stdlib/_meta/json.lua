@@ -27,7 +27,8 @@ json.array_mt = {}
 ---Decodes JSON text into Lua values. Invalid text raises an error naming the byte (from 1)
 ---and what was expected there, e.g. `json.decode: invalid JSON at byte 17: expected ',' or
 ---'}' after an object member`. Integers above 2^63-1 become floats; ones beyond 64 bits and
----numbers beyond the double range are errors, as is nesting deeper than 1000 levels.
+---numbers beyond the double range are errors, as is nesting deeper than 1000 levels. A
+---leading UTF-8 byte order mark is skipped.
 ---@param text string the JSON text (a number is read as its text)
 ---@return json.value value
 function json.decode(text) end
