@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -154,34 +155,53 @@ int main(int argc, char** argv) {
     https_port = bind_listener(*https, args, args.https_port, "HTTPS");
   }
 
-  std::printf("tarn-sim listening on %s\n", url("http", args.host, http_port).c_str());
-  if (https) std::printf("tarn-sim listening on %s\n", url("https", args.host, https_port).c_str());
-  std::fflush(stdout);
-
+  // httplib's stop() does nothing until listen_after_bind() has marked the server running,
+  // so the listeners must be running before a signal can be taken, and before the
+  // "listening" lines promise a client an answer.
   std::atomic<bool> stopping{false};
-  auto serve = [&stopping](httplib::Server& server) {
+  std::atomic<int> exited{0};
+  std::atomic<bool> failed{false};
+  auto serve = [&](httplib::Server& server) {
     server.listen_after_bind();
-    if (!stopping) ::kill(::getpid(), SIGTERM);  // a listener died: shut the rest down too
+    ++exited;
+    if (stopping) return;
+    failed = true;
+    ::kill(::getpid(), SIGTERM);  // a listener died: shut the rest down too
   };
   std::thread http_thread(serve, std::ref(http));
   std::thread https_thread;
   if (https) https_thread = std::thread(serve, std::ref(static_cast<httplib::Server&>(*https)));
+  while (exited == 0 && !(http.is_running() && (!https || https->is_running())))
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  if (exited == 0) {
+    std::printf("tarn-sim listening on %s\n", url("http", args.host, http_port).c_str());
+    if (https) std::printf("tarn-sim listening on %s\n", url("https", args.host, https_port).c_str());
+    std::fflush(stdout);
+  }
 
   int sig = 0;
   sigwait(&wanted, &sig);
   stopping = true;
   http.stop();
   if (https) https->stop();
+  sim::shutdown_connections(http_port);  // idle keep-alive connections would hold stop() for 5 s
+  if (https) sim::shutdown_connections(https_port);
   http_thread.join();
   if (https_thread.joinable()) https_thread.join();
 
+  int rc = 0;
+  if (failed) {
+    std::cerr << "tarn-sim: a listener stopped unexpectedly" << std::endl;
+    rc = 1;
+  }
   if (!args.state.empty()) {
     try {
       simulator->save();
     } catch (const std::exception& e) {
       std::cerr << "tarn-sim: " << e.what() << std::endl;
-      return 1;
+      rc = 1;
     }
   }
-  return 0;
+  return rc;
 }

@@ -57,11 +57,11 @@ int port_of(const sockaddr_storage& a) {
   return -1;
 }
 
-// httplib has no way to close a connection without answering, and hands handlers no socket.
-// The connection's socket is found by its (local port, peer port) pair among this process's
-// descriptors and shut down; httplib's own write of the response then fails and it closes
-// the socket. The client sees the connection end with no response bytes.
-bool drop_connection(const httplib::Request& req) {
+// Calls `fn(fd)` for each connected TCP socket of this process whose local port and peer
+// port match (peer_port -1: any); httplib hands handlers no socket, so they are found here.
+template <class F>
+int for_each_connection(int local_port, int peer_port, F fn) {
+  int n = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
     int fd = -1;
@@ -74,12 +74,27 @@ bool drop_connection(const httplib::Request& req) {
     socklen_t local_len = sizeof local, peer_len = sizeof peer;
     if (::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &local_len) != 0) continue;
     if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
-    if (port_of(local) != req.local_port || port_of(peer) != req.remote_port) continue;
-    ::shutdown(fd, SHUT_RDWR);
-    return true;
+    if (port_of(local) != local_port || (peer_port != -1 && port_of(peer) != peer_port)) continue;
+    fn(fd);
+    ++n;
   }
-  return false;
+  return n;
 }
+
+// httplib cannot close a connection without answering. The request's socket is shut down
+// instead; httplib's own write of the response then fails and it closes the socket, so the
+// client sees the connection end with no response bytes.
+bool drop_connection(const httplib::Request& req) {
+  return for_each_connection(req.local_port, req.remote_port, [](int fd) { ::shutdown(fd, SHUT_RDWR); }) > 0;
+}
+
+}  // namespace
+
+int shutdown_connections(int local_port) {
+  return for_each_connection(local_port, -1, [](int fd) { ::shutdown(fd, SHUT_RDWR); });
+}
+
+namespace {
 
 std::string strip_slash(std::string_view s) {
   while (!s.empty() && s.back() == '/') s.remove_suffix(1);

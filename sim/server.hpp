@@ -40,6 +40,10 @@ std::int64_t unix_now();
 // "2024-05-06T07:08:09.123Z" (with_millis) or "2024-05-06T07:08:09Z".
 std::string iso_time(std::chrono::system_clock::time_point t, bool with_millis = true);
 
+// Shuts down every open connection to the listener on `local_port`, so that a stopping
+// httplib server does not wait out idle keep-alive connections. Returns how many.
+int shutdown_connections(int local_port);
+
 // Checks for state validators: each throws std::invalid_argument("<where>: expected ...").
 namespace shape {
 void object(const json& v, const std::string& where);

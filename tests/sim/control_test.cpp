@@ -46,7 +46,24 @@ TEST_CASE("tarn-sim starts and answers within a second", "[process]") {
                                                          << first_request * 1000 << " ms");
   CHECK(sim.startup_seconds < 3.0);  // generous for sanitizer builds on a loaded machine
   CHECK(health["status"] == "ok");
+}
+
+TEST_CASE("SIGTERM right after the listening line stops tarn-sim cleanly", "[process]") {
+  // httplib ignores stop() until its accept loop runs; the line must not come before that.
+  for (int i = 0; i < 10; ++i) {
+    simtest::SimProcess sim;
+    CHECK(sim.stop() == 0);
+  }
+}
+
+TEST_CASE("SIGTERM stops tarn-sim at once, even with an idle keep-alive connection open", "[process]") {
+  simtest::SimProcess sim;
+  auto c = sim.client();
+  c.set_keep_alive(true);
+  REQUIRE(c.Get("/_sim/health")->status == 200);
+  auto t0 = std::chrono::steady_clock::now();
   CHECK(sim.stop() == 0);
+  CHECK(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() < 1.0);
 }
 
 TEST_CASE("faults: N injected 429s with Retry-After, then the real answer", "[faults]") {
