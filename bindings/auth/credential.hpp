@@ -57,6 +57,9 @@ class Credential {
   virtual bool renewable() const { return true; }
 };
 
+// e as an error of kind "auth" whose message starts with `what` (its fields kept).
+ServiceError as_auth(const ServiceError& e, const std::string& what);
+
 // The parts of a token endpoint's JSON answer tarn uses: access_token and its expiry from
 // expires_in (seconds from now) or expires_on (Unix seconds), numbers or numeric strings,
 // as Entra, IMDS and App Service send them; else the token's exp claim. Registers the

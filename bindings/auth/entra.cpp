@@ -80,13 +80,18 @@ std::string time_text(double t) {
   return buf;
 }
 
-// A token endpoint's refusal as an auth failure: Entra's error_description and code kept.
-ServiceError refusal(const http::Response& r, const std::string& what) {
-  ServiceError e = r.error();
+}  // namespace
+
+ServiceError as_auth(const ServiceError& e, const std::string& what) {
   ServiceError out("auth", what + ": " + e.what());
   for (const auto& f : e.fields) out.with(f.first, f.second);
   return out;
 }
+
+namespace {
+
+// A token endpoint's refusal as an auth failure: Entra's error_description and code kept.
+ServiceError refusal(const http::Response& r, const std::string& what) { return as_auth(r.error(), what); }
 
 class EntraCredential : public Credential {
  public:
@@ -148,7 +153,12 @@ class EntraCredential : public Credential {
     req.headers["Content-Type"] = "application/x-www-form-urlencoded";
     req.headers["Accept"] = "application/json";
     req.body = form(fields);
-    http::Response r = ctx_.client().send(std::move(req));
+    http::Response r;
+    try {
+      r = ctx_.client().send(std::move(req));
+    } catch (const ServiceError& e) {  // transport: DNS, connect, TLS, a refused URL
+      throw as_auth(e, "env (" + cfg_.kind + "): cannot reach Entra").with("method", "env");
+    }
     if (!r.ok())
       throw refusal(r, "env (" + cfg_.kind + "): Entra refused app " + cfg_.client_id + " in tenant " + t)
           .with("method", "env");

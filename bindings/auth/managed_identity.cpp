@@ -68,9 +68,11 @@ class ManagedIdentity : public Credential {
         throw Unavailable("no managed identity endpoint: " + where + " did not answer (" + e.what() + ")");
       }
       probed_ = true;
-      if (transient(r.status)) r = ctx_.client().send(req);
-    } else {
-      r = ctx_.client().send(req);
+    }
+    try {
+      if (!r.status || transient(r.status)) r = ctx_.client().send(req);
+    } catch (const ServiceError& e) {
+      throw as_auth(e, "managed-identity: " + where).with("method", "managed-identity");
     }
     if (!r.ok()) {
       std::string id = client_id_.empty() ? "" : " for client id " + client_id_ + " (AZURE_CLIENT_ID)";

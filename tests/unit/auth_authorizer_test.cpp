@@ -253,3 +253,17 @@ TEST_CASE("auth authorizer: a given token cannot be renewed, so a 401 is not res
   CHECK(s.chain->current()->kind() == "token");
   CHECK(stub.tokens().empty());
 }
+
+TEST_CASE("auth chain: an unreachable Entra is an auth error naming the method", "[auth][authorizer]") {
+  Stub stub;
+  auto profile = cloud::make("public", env_of({{"AZURE_AUTHORITY_HOST", "http://127.0.0.1:1"}}));
+  Setup s(stub, secret_app, "", profile);
+  try {
+    s.chain->token("https://management.azure.com/.default", "");
+    FAIL("no error");
+  } catch (const ServiceError& e) {
+    CHECK(e.kind == "auth");
+    CHECK_THAT(e.what(), Catch::StartsWith("env (client-secret): cannot reach Entra: POST "
+                                           "http://127.0.0.1:1/T1/oauth2/v2.0/token: could not connect"));
+  }
+}
