@@ -1,7 +1,5 @@
 // `auth`: the runtime's credential chain, its Authorizer for the C++ clients and the Lua
 // face over both. Nothing is read or fetched until a token is first asked for.
-#include <cstdlib>
-#include <cstring>
 #include <memory>
 #include <new>
 
@@ -97,9 +95,10 @@ std::shared_ptr<Chain> chain_of(lua_State* L) {
 
 // Decodes a scope argument, blaming argument `arg` with the reason when it is not one.
 std::string check_scope(lua_State* L, int arg, const std::string& text) {
+  const cloud::Scopes& scopes = cloud::current(L).scopes;  // an unknown cloud is not the argument's fault
   std::string s, error;
   try {
-    s = scope(text, cloud::current(L).scopes);
+    s = scope(text, scopes);
   } catch (const std::invalid_argument& e) {
     error = e.what();  // raised below, outside the catch block
   }
