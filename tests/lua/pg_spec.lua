@@ -416,6 +416,28 @@ pgtest.run(spec, function(server)
     spec.contains(server:log(), "canceling statement due to user request")
   end)
 
+  spec.it("gives up a connect that gets no answer after connect_timeout, and on Ctrl-C", function()
+    -- A stopped postmaster: the kernel still accepts the TCP connection, nobody answers.
+    local pid = assert(io.open(server.data .. "/postmaster.pid")):read("l")
+    os.execute("kill -STOP " .. pid)
+    local ok, err = pcall(function()
+      local t0 = core.clock()
+      local e = errors_of(function() pg.connect(tcp{ connect_timeout = 0.5 }) end)
+      spec.eq(e.kind, "pg")
+      spec.contains(e.message, "could not connect to postgres@127.0.0.1:" .. server.port .. "/postgres: no answer within 0.5 s")
+      spec.truthy(core.clock() - t0 < 2, "gave up in time")
+      local r = tarn_script(string.format([[
+        pg.connect{ host = "127.0.0.1", port = %d, user = "postgres", password = "x", dbname = "postgres" }
+        print("not reached")
+      ]], server.port), { prefix = { "timeout", "--preserve-status", "-s", "INT", "0.5" } })
+      spec.eq(r.code, 130, r.err)
+      spec.truthy(r.seconds < 3, "exited promptly")
+      spec.contains(r.err, "interrupted")
+    end)
+    os.execute("kill -CONT " .. pid)
+    if not ok then error(err, 0) end
+  end)
+
   spec.it("closes handles with :close(), <close> and garbage collection; a closed handle refuses use", function()
     local db = pg.connect(server:params{ application_name = "tarn-close-test" })
     local function open_backends()
