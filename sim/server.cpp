@@ -553,7 +553,25 @@ void Sim::handle(const httplib::Request& req, httplib::Response& res, const std:
   bool control = ex.family == Family::sim;
   std::optional<Fault> fault = control ? std::nullopt : take_fault(req.method, req.path);
   const char* fault_kind = nullptr;
-  bool dropped = false;
+  // Logged before the client can see the outcome (httplib writes the response after this
+  // returns; a drop happens after logging), so the log is complete once a client has its answer.
+  auto log = [&](json status) {
+    if (control) return;
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    json entry = {{"id", ex.request_id},
+                  {"method", req.method},
+                  {"path", req.path},
+                  {"query", ex.raw_query()},
+                  {"status", std::move(status)},
+                  {"time", iso_time(received)},
+                  {"duration_ms", std::round(ms * 1000) / 1000},
+                  {"family", family_name(ex.family)},
+                  {"scheme", scheme},
+                  {"fault", fault_kind ? json(fault_kind) : json(nullptr)}};
+    std::lock_guard lock(log_mu_);
+    log_.push_back(std::move(entry));
+    if (log_.size() > max_log_entries) log_.pop_front();
+  };
   try {
     if (fault && fault->delay_ms > 0) {
       std::this_thread::sleep_for(std::chrono::milliseconds(fault->delay_ms));
@@ -561,9 +579,11 @@ void Sim::handle(const httplib::Request& req, httplib::Response& res, const std:
     }
     if (fault && fault->drop) {
       fault_kind = "drop";
-      dropped = drop_connection(req);
-      if (!dropped) send_error(ex, 500, "InternalError", "tarn-sim could not find the connection to drop");
-    } else if (fault && fault->status != 0) {
+      log(nullptr);
+      if (!drop_connection(req)) send_error(ex, 500, "InternalError", "tarn-sim could not find the connection to drop");
+      return;
+    }
+    if (fault && fault->status != 0) {
       fault_kind = "status";
       answer_fault(ex, *fault);
     } else {
@@ -573,21 +593,7 @@ void Sim::handle(const httplib::Request& req, httplib::Response& res, const std:
     std::cerr << "tarn-sim: " << req.method << " " << req.path << ": " << e.what() << std::endl;
     send_error(ex, 500, status_code_name(ex.family, 500), std::string("tarn-sim failed: ") + e.what());
   }
-  if (control) return;
-  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
-  json entry = {{"id", ex.request_id},
-                {"method", req.method},
-                {"path", req.path},
-                {"query", ex.raw_query()},
-                {"status", dropped ? json(nullptr) : json(res.status)},
-                {"time", iso_time(received)},
-                {"duration_ms", std::round(ms * 1000) / 1000},
-                {"family", family_name(ex.family)},
-                {"scheme", scheme},
-                {"fault", fault_kind ? json(fault_kind) : json(nullptr)}};
-  std::lock_guard lock(log_mu_);
-  log_.push_back(std::move(entry));
-  if (log_.size() > max_log_entries) log_.pop_front();
+  log(res.status);
 }
 
 void Sim::dispatch(Exchange& ex) {
