@@ -10,6 +10,7 @@ void register_all(Sim& sim) {
   register_operations(sim);
   register_entra(sim);
   register_fabric(sim);
+  register_keyvault(sim);
 }
 
 }  // namespace sim
