@@ -2,6 +2,8 @@
 
 #include <strings.h>
 
+#include <utility>
+
 #include "bindings/auth/challenge.hpp"
 #include "bindings/auth/jwt.hpp"
 
@@ -12,8 +14,17 @@ BearerAuthorizer::BearerAuthorizer(std::shared_ptr<Chain> chain, std::string sco
 
 void BearerAuthorizer::authorize(http::Request& request) {
   AccessToken t = chain_->token(scope_, tenant_);
-  request.headers["Authorization"] = "Bearer " + t.token;
   last_tenant_ = jwt::identity(t.token).tenant;
+  if (!pending_tenant_.empty()) {
+    // The challenge came before any token (Key Vault's first request goes without one): now
+    // that the chain has chosen a credential, its tenant can be judged.
+    std::string pending = std::exchange(pending_tenant_, std::string());
+    if (follow_tenant(pending)) {
+      t = chain_->token(scope_, tenant_);
+      last_tenant_ = jwt::identity(t.token).tenant;
+    }
+  }
+  request.headers["Authorization"] = "Bearer " + t.token;
 }
 
 bool BearerAuthorizer::refresh(const http::Response& unauthorized) {
@@ -33,18 +44,23 @@ bool BearerAuthorizer::refresh(const http::Response& unauthorized) {
       note("auth: ignoring the 401 challenge's resource " + c->scope + ": " + unauthorized.url + " is not on its host");
     }
   }
+  if (!c->tenant.empty() && chain_->current() == nullptr) pending_tenant_ = c->tenant;
+  else if (!c->tenant.empty()) follow_tenant(c->tenant);
+  return true;
+}
+
+bool BearerAuthorizer::follow_tenant(const std::string& tenant) {
   std::string ours = tenant_;
   if (ours.empty()) ours = last_tenant_;
   if (ours.empty() && chain_->current() != nullptr) ours = chain_->current()->home_tenant();
-  if (!c->tenant.empty() && ::strcasecmp(c->tenant.c_str(), ours.c_str()) != 0) {
-    if (chain_->allows_tenant(c->tenant)) {
-      note("auth: the 401 challenge names tenant " + c->tenant + "; signing in there");
-      tenant_ = c->tenant;
-    } else {
-      note("auth: the 401 challenge names tenant " + c->tenant +
-           ", which this credential may not sign in to (see AZURE_ADDITIONALLY_ALLOWED_TENANTS)");
-    }
+  if (::strcasecmp(tenant.c_str(), ours.c_str()) == 0) return false;
+  if (!chain_->allows_tenant(tenant)) {
+    note("auth: the 401 challenge names tenant " + tenant +
+         ", which this credential may not sign in to (see AZURE_ADDITIONALLY_ALLOWED_TENANTS)");
+    return false;
   }
+  note("auth: the 401 challenge names tenant " + tenant + "; signing in there");
+  tenant_ = tenant;
   return true;
 }
 

@@ -23,10 +23,13 @@ class BearerAuthorizer : public http::Authorizer {
 
  private:
   void note(const std::string& line);
+  // Signs in to `tenant` from now on when the credential may; false when nothing changed.
+  bool follow_tenant(const std::string& tenant);
 
   std::shared_ptr<Chain> chain_;
   std::string scope_, tenant_;
   std::string last_tenant_;  // the tid of the last token sent, to tell a new tenant from ours
+  std::string pending_tenant_;  // a challenge's tenant seen before any credential was chosen
 };
 
 }  // namespace tarn::auth
