@@ -75,18 +75,19 @@ std::string with_query(const std::string& url, std::string_view name, std::strin
 ServiceError error_of(const http::Response& r, std::string_view method) {
   ServiceError generic = r.error();  // the message (or "HTTP 404 Not Found"), code, request id
   ServiceError e("fabric", generic.what());
-  std::string code, rid = r.request_id;
+  std::string code, rid;
   for (const auto& [k, v] : generic.fields) {
     if (k == "code") code = v;
     if (k == "request_id") rid = v;
   }
+  auto j = json::parse(r.body, nullptr, false);
+  if (j.is_object() && !str(j, "requestId").empty()) rid = str(j, "requestId");  // the body's, as Fabric documents it
   if (auto h = http::header(r.headers, "x-ms-public-api-error-code"); h && code.empty()) code = *h;
   e.with("status", std::to_string(r.status));
   if (!code.empty()) e.with("code", code);
   if (!rid.empty()) e.with("request_id", rid);
   e.with("url", r.url);
   if (!method.empty()) e.with("method", std::string(method));
-  auto j = json::parse(r.body, nullptr, false);
   if (j.is_object()) {
     if (auto m = j.find("moreDetails"); m != j.end() && m->is_array() && !m->empty())
       e.with("more_details", m->dump(-1, ' ', false, json::error_handler_t::replace));
