@@ -11,6 +11,7 @@ void register_all(Sim& sim) {
   register_entra(sim);
   register_fabric(sim);
   register_keyvault(sim);
+  register_arm(sim);
 }
 
 }  // namespace sim
