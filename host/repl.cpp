@@ -22,18 +22,30 @@ bool ends_with_eof(const char* msg) {
   return m.ends_with("<eof>");
 }
 
+// The statement form failed on the chunk's first token ("unexpected symbol near '1'"): the
+// line was meant as an expression and the expression form's error says more.
+bool fails_at_first_token(const std::string& error, const std::string& code) {
+  std::size_t near = error.rfind(" near '");
+  if (near == std::string::npos || !error.ends_with("'") || !error.starts_with("repl:1:")) return false;
+  std::string token = error.substr(near + 7, error.size() - near - 8);
+  std::size_t first = code.find_first_not_of(" \t\r\n");
+  return !token.empty() && first != std::string::npos && code.compare(first, token.size(), token) == 0;
+}
+
 // Pushes the compiled chunk (Compiled::ok) or leaves the stack as it was; the syntax error
 // is stored in `error`.
 Compiled compile(lua_State* L, const std::string& code, std::string& error) {
   std::string expr = "return " + code;
   if (luaL_loadbuffer(L, expr.data(), expr.size(), chunkname) == LUA_OK) return Compiled::ok;
-  bool expr_incomplete = ends_with_eof(lua_tostring(L, -1));
+  std::string expr_error = lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "syntax error";
   lua_pop(L, 1);
   if (luaL_loadbuffer(L, code.data(), code.size(), chunkname) == LUA_OK) return Compiled::ok;
   error = lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "syntax error";
   lua_pop(L, 1);
   // `1 +` is an unfinished expression though not an unfinished statement: read on too.
-  return ends_with_eof(error.c_str()) || expr_incomplete ? Compiled::incomplete : Compiled::error;
+  if (ends_with_eof(error.c_str()) || ends_with_eof(expr_error.c_str())) return Compiled::incomplete;
+  if (fails_at_first_token(error, code)) error = expr_error;
+  return Compiled::error;
 }
 
 class Session {

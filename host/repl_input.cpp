@@ -166,15 +166,20 @@ class TerminalInput final : public Input {
         line_ready = true;  // treat as end of input
         break;
       }
+      // A Ctrl-C that came with the keys is still pending (ppoll reports ready input and
+      // leaves the signal blocked): let it in first, since the terminal already dropped
+      // whatever was typed before it; what is left was typed after it.
+      sigset_t waiting;
+      if (sigpending(&waiting) == 0 && sigismember(&waiting, SIGINT)) {
+        pthread_sigmask(SIG_SETMASK, &unblocked, nullptr);  // the handler runs here
+        pthread_sigmask(SIG_BLOCK, &block, nullptr);
+        continue;
+      }
       rl_callback_read_char();
     }
     pthread_sigmask(SIG_SETMASK, &old, nullptr);
     if (result == Read::cancelled) return result;
-    if (ready_line == nullptr) {
-      std::fputs("\n", rl_outstream);  // leave the shell's prompt on a line of its own
-      std::fflush(rl_outstream);
-      return Read::eof;
-    }
+    if (ready_line == nullptr) return Read::eof;  // readline has ended the line already
     line = ready_line;
     std::free(ready_line);
     ready_line = nullptr;
