@@ -317,8 +317,13 @@ local function overview()
     out[#out + 1] = title
     for _, r in ipairs(rows) do out[#out + 1] = row("  ", r[1], w, r[2]) end
   end
-  list("Modules (globals, loaded on first use):", stub_names())
-  list("Lua modules (require):", lua_module_names())
+  local globals, required = {}, lua_module_names()
+  for _, n in ipairs(stub_names()) do
+    table.insert(n:find(".", 1, true) and required or globals, n)
+  end
+  table.sort(required)
+  list("Modules (globals, loaded on first use):", globals)
+  list("Modules to require(\"name\"):", required)
   return table.concat(out, "\n")
 end
 
