@@ -6,6 +6,7 @@
 #include <cctype>
 #include <chrono>
 #include <cstring>
+#include <sstream>
 #include <stdexcept>
 
 #include "tarn/runtime.hpp"
@@ -17,6 +18,12 @@ using json = nlohmann::json;
 
 double now_seconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string seconds_text(double s) {
+  std::ostringstream out;
+  out << s << " s";
+  return out.str();
 }
 
 // Bodies that carried a secret value are overwritten before their memory is freed.
@@ -309,8 +316,8 @@ void Client::wait_for(const std::string& target, const Wait& wait, const std::st
     }
     if (r.status != 404) throw error_of(r);
     if (now_seconds() + wait.interval > deadline)
-      throw ServiceError("keyvault", what + " did not finish within " + std::to_string(static_cast<int>(wait.timeout)) +
-                                         " s (Key Vault still answers 404 for " + r.url + ")")
+      throw ServiceError("keyvault", what + " did not finish within " + seconds_text(wait.timeout) +
+                                         " (Key Vault still answers 404 for " + r.url + ")")
           .with("code", "Timeout")
           .with("url", r.url);
     if (!interrupt::sleep(wait.interval)) throw http::Interrupted();

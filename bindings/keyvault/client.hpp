@@ -66,10 +66,10 @@ struct Secret {
 
 // For set() and update(); what is left unset is not sent.
 struct Changes {
-  std::optional<std::string> content_type;
-  std::optional<std::map<std::string, std::string>> tags;
-  std::optional<bool> enabled;
-  std::optional<std::int64_t> not_before, expires;  // Unix seconds
+  std::optional<std::string> content_type = {};
+  std::optional<std::map<std::string, std::string>> tags = {};
+  std::optional<bool> enabled = {};
+  std::optional<std::int64_t> not_before = {}, expires = {};  // Unix seconds
 };
 
 // How delete() and recover() wait for the vault to finish (both complete asynchronously in
