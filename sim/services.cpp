@@ -10,6 +10,14 @@ void register_all(Sim& sim) {
   register_operations(sim);
   register_entra(sim);
   register_fabric(sim);
+  register_fabric_workspaces(sim);
+  register_fabric_shortcuts(sim);  // before the item routes: .../items/{id}/shortcuts
+  register_fabric_items(sim);
+  register_fabric_mirroring(sim);
+  register_fabric_databricks(sim);
+  register_fabric_connections(sim);
+  register_fabric_pipelines(sim);
+  register_fabric_git(sim);
   register_keyvault(sim);
   register_arm(sim);
 }
