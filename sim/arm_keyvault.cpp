@@ -10,11 +10,12 @@ namespace {
 const std::vector<std::string> kVersions = {"2022-07-01", "2023-02-01", "2023-07-01", "2024-11-01"};
 const std::string kType = "Microsoft.KeyVault/vaults";
 
-json vault(const Exchange& ex, const std::string& key, const json& stored) {
+// tenant: Sim::default_tenant(), read before taking the state lock (it takes it too).
+json vault(const Exchange& ex, const std::string& tenant, const std::string& key, const json& stored) {
   json out = {{"location", "westeurope"},
               {"tags", json::object()},
               {"properties",
-               {{"tenantId", ex.sim.default_tenant()},
+               {{"tenantId", tenant},
                 {"sku", {{"family", "A"}, {"name", "standard"}}},
                 {"accessPolicies", json::array()},
                 {"enabledForDeployment", false},
@@ -71,18 +72,18 @@ std::string check(const json& props) {
 }
 
 void get_vault(Call& c) {
-  std::string id = vault_id(c);
+  std::string id = vault_id(c), tenant = c.ex.sim.default_tenant();
   auto found = c.ex.sim.read([&](const json& s) -> std::optional<json> {
     auto k = find_key(s, id);
     if (!k) return std::nullopt;
-    return vault(c.ex, *k, s["arm"]["resources"][*k]);
+    return vault(c.ex, tenant, *k, s["arm"]["resources"][*k]);
   });
   if (!found) return not_found(c.ex, id);
   c.ex.reply(200, *found);
 }
 
 void patch_vault(Call& c) {
-  std::string id = vault_id(c);
+  std::string id = vault_id(c), tenant = c.ex.sim.default_tenant();
   auto body = json_body(c.ex);
   if (!body) return;
   json props = body->is_object() ? body->value("properties", json::object()) : json();
@@ -98,7 +99,7 @@ void patch_vault(Call& c) {
       else stored["properties"][it.key()] = it.value();  // networkAcls too: replaced whole
     }
     if (body->contains("tags")) stored["tags"] = (*body)["tags"];
-    return vault(c.ex, *k, stored);
+    return vault(c.ex, tenant, *k, stored);
   });
   if (!shown) return not_found(c.ex, id);
   c.ex.reply(200, *shown);
@@ -106,10 +107,11 @@ void patch_vault(Call& c) {
 
 void list_vaults(Call& c) {
   std::string group = lower("/subscriptions/" + c.arg(1) + "/resourceGroups/" + c.arg(2) + "/");
+  std::string tenant = c.ex.sim.default_tenant();
   json items = c.ex.sim.read([&](const json& s) {
     json out = json::array();
     for (auto& [k, v] : all_of_type(s, kType))
-      if (lower(k).rfind(group, 0) == 0) out.push_back(vault(c.ex, k, v));
+      if (lower(k).rfind(group, 0) == 0) out.push_back(vault(c.ex, tenant, k, v));
     return out;
   });
   nextlink_list(c.ex, items, page_size(c.ex.sim));
