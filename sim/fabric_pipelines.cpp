@@ -400,7 +400,8 @@ void get_operation(Exchange& ex) {
   if (!authorize(ex)) return;
   std::string id = ex.arg(2);
   auto out = with_pipeline<false>(ex, [&](const json&, const json& p, std::optional<Failure>& failure) -> json {
-    const json* op = find(p.value("operations", json::array()), "id", id);
+    json ops = p.value("operations", json::array());
+    const json* op = find(ops, "id", id);
     if (!op) return failure = Failure{404, "EntityNotFound", "The deployment operation '" + id + "' was not found"}, nullptr;
     return *op;
   });
