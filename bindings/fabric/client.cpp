@@ -103,6 +103,9 @@ std::optional<std::string> next_page(std::string_view body, const std::string& c
   auto j = json::parse(body, nullptr, false);
   if (!j.is_object()) return std::nullopt;
   std::string uri = str(j, "continuationUri"), token = str(j, "continuationToken");
+  // The token on the request we made first: its path is the one we know is right (the
+  // spec's supportedConnectionTypes example names another path in its continuationUri).
+  if (!token.empty()) return with_query(current_url, "continuationToken", token);
   if (!uri.empty()) {
     // Re-rooted onto our base: the path after the API version, so a page never leaves the
     // host (and cloud profile) the list started on.
@@ -116,7 +119,6 @@ std::optional<std::string> next_page(std::string_view body, const std::string& c
       if (at != std::string::npos) return base + rest.substr(at + version.size());
     }
   }
-  if (!token.empty()) return with_query(current_url, "continuationToken", token);
   return std::nullopt;
 }
 

@@ -13,7 +13,7 @@
 //   Retry-After pace, the progress shown as a status line; a Succeeded operation's result
 //   comes from /operations/{id}/result (OperationHasNoResult there means "no result"); a
 //   Failed one throws its error.
-// - Paging: continuationUri, else continuationToken, until neither is sent.
+// - Paging: continuationToken on the first request, else continuationUri, until neither is sent.
 // - Errors: any non-2xx answer throws error_of(response): a ServiceError of kind "fabric".
 // - Retries (429 with Retry-After, 5xx, connection failures) are http::Client's.
 #include <functional>
@@ -143,8 +143,8 @@ std::string operation_id_in(std::string_view location);
 // Parses a GET /operations/{id} answer (200).
 OperationState parse_state(const http::Response& response);
 
-// The next page's URL after a page body, under base: continuationUri re-rooted onto base
-// (the part after its "/v1"), else current_url with continuationToken set; nullopt when the
+// The next page's URL after a page body, under base: current_url with continuationToken
+// set, else continuationUri re-rooted onto base (the part after its "/v1"); nullopt when the
 // body names no next page (absent or null).
 std::optional<std::string> next_page(std::string_view body, const std::string& current_url, const std::string& base);
 

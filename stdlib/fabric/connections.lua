@@ -5,10 +5,10 @@ local call = require("fabric.call")
 
 local connections = {}
 
-local CONNECTIVITY = { "ShareableCloud", "VirtualNetworkGateway" }
+local CONNECTIVITY = { "ShareableCloud", "VirtualNetworkGateway", "StreamingVirtualNetworkGateway" }
 local ENCRYPTION = { "Encrypted", "NotEncrypted", "Any" }
 local PRIVACY = { "None", "Private", "Organizational", "Public" }
-local CREDENTIAL_TYPES = { "Basic", "Key", "ServicePrincipal", "WorkspaceIdentity", "Anonymous" }
+local CREDENTIAL_TYPES = { "Basic", "Key", "ServicePrincipal", "KeyPair", "WorkspaceIdentity", "Anonymous" }
 
 function connections.list()
   return call.pages({ path = { "connections" } })
@@ -131,6 +131,12 @@ local function credentials(c, fname)
     out.key = secret_of("key")
     out.keyReference = reference("key_reference")
     if (out.key == nil) == (out.keyReference == nil) then args.fail(fname, "Key credentials need 'key' or 'key_reference'", 4) end
+  elseif ctype == "KeyPair" then
+    if type(c.identifier) ~= "string" or c.identifier == "" then args.fail(fname, "credential.identifier is required for KeyPair", 4) end
+    out.identifier = c.identifier
+    out.privateKey = secret_of("private_key")
+    out.passphrase = secret_of("passphrase")
+    if out.privateKey == nil then args.fail(fname, "KeyPair credentials need 'private_key'", 4) end
   elseif ctype == "ServicePrincipal" then
     out.tenantId, out.servicePrincipalClientId = c.tenant_id, c.client_id
     if type(out.tenantId) ~= "string" or type(out.servicePrincipalClientId) ~= "string" then
@@ -167,10 +173,10 @@ function connections.create(opts)
       skipTestConnection = args.field(opts, "skip_test", "boolean", fname) or false,
     },
   }
-  if connectivity == "VirtualNetworkGateway" then
+  if connectivity ~= "ShareableCloud" then
     body.gatewayId = args.required(opts, "gateway_id", "id", fname)
   elseif opts.gateway_id ~= nil then
-    args.fail(fname, "'gateway_id' goes with connectivity = \"VirtualNetworkGateway\"", 2)
+    args.fail(fname, "'gateway_id' goes with a gateway connectivity (VirtualNetworkGateway, StreamingVirtualNetworkGateway)", 2)
   else
     body.allowConnectionUsageInGateway = args.field(opts, "allow_in_gateway", "boolean", fname)
     body.allowUsageInUserControlledCode = args.field(opts, "allow_in_user_code", "boolean", fname)

@@ -39,20 +39,23 @@ end
 function items.list(ws, opts)
   local fname = "fabric.items.list"
   args.id(ws, fname, "workspace")
-  opts = args.options(opts, fname, { "type", "recursive", "root_folder_id" })
+  opts = args.options(opts, fname, { "type", "recursive", "root_folder_id", "include" })
   local query = {
     type = args.field(opts, "type", "string", fname),
     recursive = args.field(opts, "recursive", "boolean", fname),
     rootFolderId = args.field(opts, "root_folder_id", "id", fname),
+    include = args.field(opts, "include", "string", fname, { "DefaultIdentity" }),
   }
   return call.pages({ path = { "workspaces", ws, "items" }, query = query })
 end
 
-function items.get(ws, id)
+function items.get(ws, id, opts)
   local fname = "fabric.items.get"
   args.id(ws, fname, "workspace")
   args.id(id, fname, "item")
-  return (call.send({ path = { "workspaces", ws, "items", id } }))
+  opts = args.options(opts, fname, { "include" })
+  local include = args.field(opts, "include", "string", fname, { "DefaultIdentity" })
+  return (call.send({ path = { "workspaces", ws, "items", id }, query = { include = include } }))
 end
 
 function items.find(ws, name, type_)

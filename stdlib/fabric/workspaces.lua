@@ -11,16 +11,23 @@ local ALREADY = { PrincipalAlreadyHasWorkspaceRolePermissions = true, PrincipalA
 
 function workspaces.list(opts)
   local fname = "fabric.workspaces.list"
-  opts = args.options(opts, fname, { "roles" })
+  opts = args.options(opts, fname, { "roles", "prefer_workspace_endpoints" })
   local roles = opts.roles
   if type(roles) == "table" then roles = table.concat(roles, ",") end
   if roles ~= nil and type(roles) ~= "string" then args.fail(fname, "'roles' must be a list or a comma-separated string", 2) end
-  return call.pages({ path = { "workspaces" }, query = roles and { roles = roles } or nil })
+  return call.pages({ path = { "workspaces" }, query = {
+    roles = roles,
+    preferWorkspaceSpecificEndpoints = args.field(opts, "prefer_workspace_endpoints", "boolean", fname),
+  } })
 end
 
-function workspaces.get(ws)
-  args.id(ws, "fabric.workspaces.get", "workspace")
-  return (call.send({ path = { "workspaces", ws } }))
+function workspaces.get(ws, opts)
+  local fname = "fabric.workspaces.get"
+  args.id(ws, fname, "workspace")
+  opts = args.options(opts, fname, { "prefer_workspace_endpoints" })
+  return (call.send({ path = { "workspaces", ws }, query = {
+    preferWorkspaceSpecificEndpoints = args.field(opts, "prefer_workspace_endpoints", "boolean", fname),
+  } }))
 end
 
 function workspaces.find(name)

@@ -471,7 +471,7 @@ TEST_CASE("fabric: 200 and 201 answers of long-running endpoints are the result 
   CHECK(json::parse(r.body)["servicePrincipalId"] == "sp");
 }
 
-TEST_CASE("fabric: pages follow continuationUri re-rooted on the base, then tokens", "[fabric][client][paging]") {
+TEST_CASE("fabric: pages follow the token, else continuationUri re-rooted on the base", "[fabric][client][paging]") {
   Fake fake;
   fake.on("GET /v1/workspaces", [&](const httplib::Request& req, httplib::Response& res) {
     std::string token = req.get_param_value("continuationToken");
@@ -481,7 +481,8 @@ TEST_CASE("fabric: pages follow continuationUri re-rooted on the base, then toke
                        {"continuationToken", "LDEsMTAwMDAwLDA%3D"},
                        {"continuationUri", "https://api.fabric.microsoft.com/v1/workspaces?roles=Admin&continuationToken=LDEsMTAwMDAwLDA%3D"}});
     } else if (token == "LDEsMTAwMDAwLDA=") {
-      reply(res, 200, {{"value", {{{"id", "b"}}}}, {"continuationToken", "t/2+"}, {"continuationUri", nullptr}});
+      reply(res, 200, {{"value", {{{"id", "b"}}}}, {"continuationToken", nullptr},
+                       {"continuationUri", "https://api.fabric.microsoft.com/v1/workspaces?roles=Admin&continuationToken=t%2F2%2B"}});
     } else {
       CHECK(token == "t/2+");
       reply(res, 200, {{"value", {{{"id", "c"}}}}});
@@ -505,8 +506,8 @@ TEST_CASE("fabric: pages follow continuationUri re-rooted on the base, then toke
   auto seen = fake.requests();
   REQUIRE(seen.size() == 3);
   CHECK(seen[0].query == "roles=Admin");
-  CHECK(seen[1].query == "continuationToken=LDEsMTAwMDAwLDA=&roles=Admin");
-  CHECK(seen[2].query == "continuationToken=t/2+&roles=Admin");
+  CHECK(seen[1].query == "continuationToken=LDEsMTAwMDAwLDA=&roles=Admin");  // the token, kept as sent (%3D)
+  CHECK(seen[2].query == "continuationToken=t/2+&roles=Admin");               // the URI, on our base
 }
 
 TEST_CASE("fabric: a POST list pages with the same body", "[fabric][client][paging]") {

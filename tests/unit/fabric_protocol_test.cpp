@@ -56,11 +56,14 @@ TEST_CASE("fabric: the operation id of a Location, with or without /v1", "[fabri
   CHECK(fabric::operation_id_in("https://x/operations/abc/other").empty());
 }
 
-TEST_CASE("fabric: next pages: the URI re-rooted, else the token, else none", "[fabric][paging]") {
+TEST_CASE("fabric: next pages: the token on the first request, else the URI re-rooted, else none", "[fabric][paging]") {
   std::string base = "http://127.0.0.1:9/fabric/v1";
   std::string current = base + "/workspaces?roles=Admin";
   CHECK(fabric::next_page(R"({"value":[],"continuationUri":"https://api.fabric.microsoft.com/v1/workspaces?continuationToken=a%3D"})",
                           current, base) == base + "/workspaces?continuationToken=a%3D");
+  // Both: the token, on the path we asked (a URI may name another, as one spec example does).
+  CHECK(fabric::next_page(R"({"continuationToken":"a%3D","continuationUri":"https://api.fabric.microsoft.com/v1/other?continuationToken=a%3D"})",
+                          current, base) == current + "&continuationToken=a%3D");
   CHECK(fabric::next_page(R"({"value":[],"continuationToken":"a b","continuationUri":null})", current, base) ==
         base + "/workspaces?roles=Admin&continuationToken=a%20b");
   CHECK_FALSE(fabric::next_page(R"({"value":[],"continuationToken":null,"continuationUri":null})", current, base));
