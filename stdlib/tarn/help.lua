@@ -351,6 +351,14 @@ function help.text(name)
   if name == nil or name == "" then return overview() end
   local parts = {}
   for p in name:gmatch("[^.:]+") do parts[#parts + 1] = p end
+  -- A Lua module over a native core documents its submodules' functions in its own stub
+  -- (fabric.items.list in _meta/fabric.lua, implemented in stdlib/fabric/items.lua).
+  local root = #parts > 1 and load_doc(parts[1]) or nil
+  local stubbed = root and root.entries[name]
+  if stubbed and (stubbed.kind == "function" or stubbed.kind == "class") then
+    if stubbed.kind == "class" then return render_entry(stubbed) .. (render_module(root, stubbed.name):gsub("^[^\n]*", "")) end
+    return render_entry(stubbed)
+  end
   for i = #parts, 1, -1 do
     local module = table.concat(parts, ".", 1, i)
     local doc = load_doc(module)
