@@ -80,9 +80,12 @@ local function compute_open(r)
     patch = patch, saved = saved }
 end
 
+-- What restore_public_access needs to undo plan.
+local function saved_of(plan) return { vault = plan.r.vault, name = plan.r.name, properties = plan.saved } end
+
 local function open(plan)
   arm.patch(plan.r.vault, { properties = plan.patch }, { api_version = arm.api.keyvault, what = "open Key Vault " .. plan.r.name })
-  return { vault = plan.r.vault, name = plan.r.name, properties = plan.saved }
+  return saved_of(plan)
 end
 
 --- What open_public_access would do: false, detail when the vault is reachable already, else the change.
@@ -134,7 +137,11 @@ function M.public_access(spec)
     apply = function()
       local p = cached or compute_open(r)
       cached = nil
-      if p.change then saved = open(p) end
+      -- Kept before the PATCH: if it fails after the vault took it, undo still restores.
+      if p.change then
+        saved = saved_of(p)
+        open(p)
+      end
     end,
     undo = function()
       local s = saved

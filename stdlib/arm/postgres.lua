@@ -107,8 +107,11 @@ end
 local FW_FIELDS = { server = true, name = true, start_ip = true, end_ip = true }
 
 local function is_ipv4(s)
-  local a, b, c, d = tostring(s):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$")
-  return a and tonumber(a) < 256 and tonumber(b) < 256 and tonumber(c) < 256 and tonumber(d) < 256
+  local parts = { tostring(s):match("^(%d+)%.(%d+)%.(%d+)%.(%d+)$") }
+  for i = 1, 4 do
+    if not parts[i] or tonumber(parts[i]) > 255 then return false end
+  end
+  return true
 end
 
 local function resolve_rule(spec, fn, needs_range)
@@ -117,15 +120,11 @@ local function resolve_rule(spec, fn, needs_range)
   if type(spec.name) ~= "string" or not spec.name:match("^[%w_%-%.]+$") then
     action.fail(fn, "'name' must be a firewall rule name (letters, digits, '-', '_', '.'), got " .. tostring(spec.name))
   end
-  if needs_range then
-    if not is_ipv4(spec.start_ip) then action.fail(fn, "'start_ip' must be an IPv4 address, got " .. tostring(spec.start_ip)) end
-    local end_ip = spec.end_ip or spec.start_ip
-    if not is_ipv4(end_ip) then action.fail(fn, "'end_ip' must be an IPv4 address, got " .. tostring(end_ip)) end
+  local start_ip, end_ip = spec.start_ip, spec.end_ip or spec.start_ip
+  for field, ip in pairs(needs_range and { start_ip = start_ip, end_ip = end_ip } or {}) do
+    if not is_ipv4(ip) then action.fail(fn, string.format("'%s' must be an IPv4 address, got %s", field, tostring(ip))) end
   end
-  local start_ip = spec.start_ip
-  local end_ip = spec.end_ip or start_ip
-  return { server = server, name = spec.name, start_ip = start_ip, end_ip = end_ip,
-    id = server .. "/firewallRules/" .. spec.name,
+  return { server = server, name = spec.name, start_ip = start_ip, end_ip = end_ip, id = server .. "/firewallRules/" .. spec.name,
     label = string.format("firewall rule %s (%s-%s) on %s", spec.name, tostring(start_ip), tostring(end_ip),
       server:match("([^/]+)$")) }
 end
@@ -312,101 +311,17 @@ function M.system_identity_step(spec, name)
   return identity_step(resolve_server_spec(spec, "arm.postgres.system_identity_step"), name)
 end
 
--- ---- Fabric mirroring -------------------------------------------------------------------
+-- ---- Fabric mirroring (the rules are in stdlib/arm/postgres_mirroring.lua) -------------
 
--- The settings `az postgres flexible-server fabric-mirroring start` makes (azure-cli's
--- fabric_mirroring_commands.py) plus the two the Fabric tutorial asks for.
-local MIRROR_FIELDS = { server = true, databases = true, min_worker_processes = true }
-
-local function resolve_mirroring(spec, fn)
-  action.check_fields(fn, spec, MIRROR_FIELDS)
-  local id, name = check_server(fn, spec.server, 3)
-  if type(spec.databases) ~= "table" or #spec.databases == 0 then
-    action.fail(fn, "'databases' must be a list of the database names to mirror, e.g. { \"sales\" }")
-  end
-  for i, db in ipairs(spec.databases) do
-    if type(db) ~= "string" or db == "" or db:find(",", 1, true) then
-      action.fail(fn, string.format("databases[%d] must be a database name (no commas), got %s", i, tostring(db)))
-    end
-  end
-  local min = spec.min_worker_processes
-  if min ~= nil and (math.type(min) ~= "integer" or min < 8) then
-    action.fail(fn, "'min_worker_processes' must be a whole number of at least 8, got " .. tostring(min))
-  end
-  return { server = id, name = name, databases = spec.databases, min = min }
-end
-
-local function split_list(v)
-  local out = {}
-  for item in tostring(v or ""):gmatch("[^,]+") do
-    item = item:match("^%s*(.-)%s*$")
-    if item ~= "" then out[#out + 1] = item end
-  end
-  return out
-end
-
-local function compute_mirroring(r)
-  local names = { "wal_level", "max_worker_processes", "azure.fabric_mirror_enabled", "azure.mirror_databases" }
-  local cur = {}
-  for _, n in ipairs(names) do
-    local value, props = M.parameter(r.server, n)
-    cur[n] = { value = value, props = props }
-  end
-  -- Databases already listed stay (another recipe may have added them); new ones follow.
-  local dbs, seen = split_list(cur["azure.mirror_databases"].value), {}
-  for _, db in ipairs(dbs) do seen[db] = true end
-  for _, db in ipairs(r.databases) do
-    if not seen[db] then
-      dbs[#dbs + 1], seen[db] = db, true
-    end
-  end
-  -- The tutorial: max_worker_processes "must be increased by 3 for each mirrored database"
-  -- (default 8); never lowered.
-  local min = r.min or (8 + 3 * #dbs)
-  local workers = math.tointeger(tonumber(cur.max_worker_processes.value)) or 0
-  local want = {
-    wal_level = "logical",
-    max_worker_processes = tostring(math.max(workers, min)),
-    ["azure.fabric_mirror_enabled"] = "on",
-    ["azure.mirror_databases"] = table.concat(dbs, ","),
-  }
-  local changes, texts, restart = {}, {}, false
-  for _, n in ipairs(names) do
-    local c = cur[n]
-    local same = n == "azure.mirror_databases" and #split_list(c.value) == #dbs or same_value(c.value, want[n])
-    if not same then
-      changes[#changes + 1] = { name = n, value = want[n] }
-      texts[#texts + 1] = string.format("%s: %s -> %s", n, c.value == "" and "''" or tostring(c.value), want[n])
-      -- Whether a change needs a restart is the server's answer (isDynamicConfig).
-      if c.props.isDynamicConfig == false then restart = true end
-    elseif c.props.isConfigPendingRestart == true then
-      restart = true
-      texts[#texts + 1] = n .. " waits for a restart"
-    end
-  end
-  if restart then texts[#texts + 1] = "restart " .. r.name end
-  if #changes == 0 and not restart then
-    return { change = false, r = r, detail = string.format("Fabric mirroring settings of %s in place (%s)", r.name,
-      table.concat({ "wal_level=" .. tostring(cur.wal_level.value), "max_worker_processes=" .. tostring(workers),
-        "azure.mirror_databases=" .. want["azure.mirror_databases"] }, ", ")) }
-  end
-  return { change = true, r = r, changes = changes, restart = restart, detail = table.concat(texts, "; ") }
-end
-
-local function perform_mirroring(plan)
-  for _, c in ipairs(plan.changes) do put_parameter(plan.r.server, c.name, c.value) end
-  if plan.restart then M.restart(plan.r.server) end
-  return "changed", plan.detail, plan.restart
-end
-
+local mirroring = require("arm.postgres_mirroring")
 local plan_mirroring, ensure_mirroring, mirroring_step = action.new(
-  function(r) return "Fabric mirroring settings of " .. r.name end, compute_mirroring, perform_mirroring)
+  function(r) return "Fabric mirroring settings of " .. r.name end, mirroring.new(M))
 
 --- What ensure_mirroring would do: false, detail when every setting is in place, else the changes (and "restart").
 ---@param spec table {server, databases = {names}, min_worker_processes?}
 ---@return string|false change
 ---@return string|nil detail
-function M.plan_mirroring(spec) return plan_mirroring(resolve_mirroring(spec, "arm.postgres.plan_mirroring")) end
+function M.plan_mirroring(spec) return plan_mirroring(mirroring.resolve(spec, "arm.postgres.plan_mirroring")) end
 
 --- Sets the Fabric mirroring parameters (wal_level logical, azure.fabric_mirror_enabled on, the
 --- databases in azure.mirror_databases, max_worker_processes at least 8 + 3 per database) and
@@ -415,14 +330,14 @@ function M.plan_mirroring(spec) return plan_mirroring(resolve_mirroring(spec, "a
 ---@return "changed"|"unchanged" status
 ---@return string detail
 ---@return boolean|nil restarted
-function M.ensure_mirroring(spec) return ensure_mirroring(resolve_mirroring(spec, "arm.postgres.ensure_mirroring")) end
+function M.ensure_mirroring(spec) return ensure_mirroring(mirroring.resolve(spec, "arm.postgres.ensure_mirroring")) end
 
---- A ctx:step spec for ensure_mirroring.
+--- A ctx:step spec {name, check, apply} for ensure_mirroring.
 ---@param spec table {server, databases, min_worker_processes?}
 ---@param name? string the step's name
 ---@return table step
 function M.mirroring_step(spec, name)
-  return mirroring_step(resolve_mirroring(spec, "arm.postgres.mirroring_step"), name)
+  return mirroring_step(mirroring.resolve(spec, "arm.postgres.mirroring_step"), name)
 end
 
 return M
