@@ -36,6 +36,12 @@ function Sim:requests(path, method)
   return control(self, "GET", url):json().requests
 end
 
+--- Clears the request log (DELETE /_sim/requests).
+function Sim:clear_log() control(self, "DELETE", "/_sim/requests") end
+
+--- Removes every injected fault (DELETE /_sim/faults).
+function Sim:clear_faults() control(self, "DELETE", "/_sim/faults") end
+
 --- Back to the seed: state, faults and the request log cleared.
 function Sim:reset()
   control(self, "POST", "/_sim/reset")
