@@ -161,5 +161,42 @@ pgtest.run(spec, function(server)
     for _, st in ipairs(r.doc.steps) do spec.truthy(st.status == "unchanged", st.name .. " is " .. st.status) end
   end)
 
+  spec.it("with ARM coordinates: server parameters set with one restart, openings undone, a re-run restarts nothing", function()
+    local base = "/subscriptions/" .. SUB .. "/resourceGroups/" .. RG .. "/providers/"
+    local pgid = base .. "Microsoft.DBforPostgreSQL/flexibleServers/" .. SERVER
+    local kvid = base .. "Microsoft.KeyVault/vaults/kv1"
+    s:seed{ arm = { resources = {
+      ["/subscriptions/" .. SUB .. "/resourceGroups/" .. RG] = { location = "westeurope" },
+      [pgid] = { properties = {} },
+      [kvid] = { properties = { publicNetworkAccess = "Disabled" } },
+    } } }
+    s:clear_log()
+    local args = { "--set", "subscription=" .. SUB, "--set", "resource_group=" .. RG, "--set", "server_name=" .. SERVER,
+      "--set", "open_keyvault=true", "--set", "client_ip=203.0.113.7" }
+    local r = prep(args)
+    eq(r.code, 0, r.err)
+    local st = statuses(r.doc)
+    eq(st["server parameters for mirroring"], "changed")
+    eq(st["Key Vault public access"] or st["public network access to Key Vault kv1"], "temporary")
+    eq(#s:requests("/flexibleServers/" .. SERVER .. "/restart$", "POST"), 1)
+    local function arm_get(id, v)
+      local out = dir .. "/arm.json"
+      local g = spec.run({ "--cloud", "local", "-e", string.format("assert(tarn.write_file(%q, json.encode(arm.get(%q, %q))))", out, id, v) },
+        { env = env, unset = AUTH_VARS })
+      eq(g.code, 0, g.err)
+      return json.decode(tarn.read_file(out))
+    end
+    eq(arm_get(kvid, "2023-07-01").properties.publicNetworkAccess, "Disabled", "Key Vault access restored")
+    eq(arm_get(pgid .. "/configurations/wal_level", "2024-08-01").properties.value, "logical")
+    local fw = spec.run({ "--cloud", "local", "-e", string.format("print(arm.find(%q, '2024-08-01') == nil)", pgid .. "/firewallRules/tarn-postgres-prep") },
+      { env = env, unset = AUTH_VARS })
+    eq(fw.out, "true\n", "the temporary firewall rule is gone")
+    s:clear_log()
+    r = prep(args)
+    eq(r.code, 0, r.err)
+    eq(statuses(r.doc)["server parameters for mirroring"], "unchanged")
+    eq(#s:requests("/restart$", "POST"), 0)
+  end)
+
   sim.stop_all()
 end)
