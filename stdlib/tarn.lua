@@ -35,6 +35,12 @@ function tarn.raise(fields, level)
   error(core.error(fields), level or 2)
 end
 
+--- Raises a usage error from a recipe (exit 2): a parameter problem found once the recipe
+-- looked, e.g. a value that must exist in a service. Say what to pass next time.
+function tarn.usage_error(fmt, ...)
+  require("tarn.params").fail(fmt, ...)
+end
+
 --- Waits until fn() returns a truthy first value, showing progress.
 -- opts: what (text for the status line), timeout (seconds, default 600), interval (seconds,
 -- default 2), fn returning done, status_text. Returns fn's values when done; raises a

@@ -95,6 +95,12 @@ function tarn.error(fields) end
 ---@param level? integer
 function tarn.raise(fields, level) end
 
+---Raises a usage error from a recipe's run (exit code 2), for a parameter problem found once
+---the recipe looked. The message should say what to pass next time.
+---@param fmt string
+---@param ... any
+function tarn.usage_error(fmt, ...) end
+
 ---Whether v is a structured error value.
 ---@param v any
 ---@return boolean

@@ -77,8 +77,8 @@ function runner.load(ref)
   if recipe.usage ~= nil and type(recipe.usage) ~= "string" then usage_error("%s: 'usage' must be a string", where) end
   if recipe.outputs ~= nil and type(recipe.outputs) ~= "table" then usage_error("%s: 'outputs' must be a table of name = description", where) end
   for k in pairs(recipe) do
-    if not ({ name = 1, description = 1, params = 1, run = 1, usage = 1, outputs = 1 })[k] then
-      usage_error("%s: unknown field '%s' (expected name, description, params, run, usage, outputs)", where, tostring(k))
+    if not ({ name = 1, description = 1, params = 1, run = 1, usage = 1, outputs = 1, summary = 1 })[k] then
+      usage_error("%s: unknown field '%s' (expected name, description, params, run, usage, outputs, summary)", where, tostring(k))
     end
   end
   recipe.param_list = params.declarations(recipe.params, where)
@@ -184,7 +184,7 @@ function runner.main(req)
       for k, v in pairs(outputs) do ctx.outputs[k] = v end
     end
   end, function(e)
-    if type(e) == "table" and e.step_failed then return e end
+    if type(e) == "table" and (e.step_failed or e.usage) then return e end
     if e == "interrupted" then return e end
     local text = type(e) == "string" and e or tostring(e)
     if core.verbosity() >= 2 then text = debug.traceback(text, 2) end
@@ -215,6 +215,9 @@ function runner.main(req)
     end
   elseif run_err == "interrupted" or (type(run_err) == "table" and run_err.cause == "interrupted") then
     status, code, message = "interrupted", EXIT.interrupted, "interrupted"
+  elseif type(run_err) == "table" and run_err.usage then
+    -- A recipe may find a parameter problem only once it looks (tarn.usage_error).
+    status, code, message = "usage_error", EXIT.usage, run_err.message
   elseif type(run_err) == "table" and run_err.step_failed then
     status, code = "failed", EXIT.failed
     message = string.format("step '%s' failed: %s", run_err.entry.name, run_err.entry.error)
@@ -223,7 +226,7 @@ function runner.main(req)
     message = run_err.message
   end
   if message then log.error("%s", message) end
-  if not req.json then
+  if not req.json and (recipe.summary ~= false or status ~= "ok") then
     local word = ({ ok = "done", no_changes = "no changes", changes = "changes to make", failed = "failed",
       interrupted = "interrupted" })[status]
     print_summary(ctx, recipe, elapsed, word)
