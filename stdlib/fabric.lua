@@ -17,7 +17,12 @@ local function request_of(t, fname)
   local method = t.method or "GET"
   if type(method) ~= "string" then args.fail(fname, "'method' must be a string", 3) end
   local path = t.path
-  local text = type(path) == "table" and ("/" .. table.concat(path, "/")) or tostring(path)
+  if type(path) == "string" and not (path:sub(1, 1) == "/" or path:match("^https?://")) then
+    args.fail(fname, "'path' must start with / (under the Fabric API base, e.g. /workspaces), got '" .. path .. "'", 3)
+  elseif type(path) ~= "string" and type(path) ~= "table" then
+    args.fail(fname, "'path' must be a string or a list of segments, got " .. type(path), 3)
+  end
+  local text = type(path) == "table" and ("/" .. table.concat(path, "/")) or path
   return {
     method = method:upper(), path = path, query = t.query, body = t.body, item_key = t.item_key,
     label = method:upper() .. " " .. text, expect_result = t.expect_result,

@@ -68,12 +68,12 @@ end
 
 -- {server = "x", database = "y"} or a list of {name=, value=, data_type=} -> Fabric parameters.
 local function parameters(p, fname)
-  if type(p) ~= "table" then args.fail(fname, "'parameters' must be a table such as {server = ..., database = ...}", 4) end
+  if type(p) ~= "table" then args.fail(fname, "'parameters' must be a table such as {server = ..., database = ...}", 3) end
   local out = {}
   if #p > 0 then
     for i, e in ipairs(p) do
       if type(e) ~= "table" or type(e.name) ~= "string" or e.value == nil then
-        args.fail(fname, string.format("parameters[%d] must be {name=, value=, data_type=}", i), 4)
+        args.fail(fname, string.format("parameters[%d] must be {name=, value=, data_type=}", i), 3)
       end
       out[i] = { name = e.name, value = e.value, dataType = e.data_type or "Text" }
     end
@@ -86,7 +86,7 @@ local function parameters(p, fname)
     local v = p[k]
     local kind = math.type(v) and "Number" or type(v) == "boolean" and "Boolean" or "Text"
     if kind == "Text" and type(v) ~= "string" then
-      args.fail(fname, string.format("parameter '%s' must be a string, number or boolean", tostring(k)), 4)
+      args.fail(fname, string.format("parameter '%s' must be a string, number or boolean", tostring(k)), 3)
     end
     out[#out + 1] = { name = k, value = v, dataType = kind }
   end
@@ -96,56 +96,56 @@ end
 -- The credential table -> Fabric credentials; secret values stay secret values (revealed only
 -- into the request body by the C++ client).
 local function credentials(c, fname)
-  if type(c) ~= "table" then args.fail(fname, "'credential' must be a table such as {type = \"Basic\", username =, password =}", 4) end
+  if type(c) ~= "table" then args.fail(fname, "'credential' must be a table such as {type = \"Basic\", username =, password =}", 3) end
   local ctype = c.type or "Basic"
   local known = false
   for _, t in ipairs(CREDENTIAL_TYPES) do known = known or t == ctype end
   if not known then
-    args.fail(fname, string.format("credential.type must be one of %s, got %s", table.concat(CREDENTIAL_TYPES, ", "), tostring(ctype)), 4)
+    args.fail(fname, string.format("credential.type must be one of %s, got %s", table.concat(CREDENTIAL_TYPES, ", "), tostring(ctype)), 3)
   end
   local function secret_of(key)
     local v = c[key]
     if v == nil then return nil end
     if type(v) == "string" then return secret.new(v) end  -- registered with the redactor from here on
     if secret.is(v) then return v end
-    args.fail(fname, string.format("credential.%s must be a string or a secret, got %s", key, type(v)), 5)
+    args.fail(fname, string.format("credential.%s must be a string or a secret, got %s", key, type(v)), 4)
   end
   local function reference(key)
     local r = c[key]
     if r == nil then return nil end
     if type(r) ~= "table" or type(r.connection_id) ~= "string" or type(r.secret_name) ~= "string" then
-      args.fail(fname, string.format("credential.%s must be {connection_id=, secret_name=, version=}", key), 5)
+      args.fail(fname, string.format("credential.%s must be {connection_id=, secret_name=, version=}", key), 4)
     end
     return { connectionId = r.connection_id, secretName = r.secret_name, version = r.version }
   end
   local out = { credentialType = ctype }
   if ctype == "Basic" then
-    if type(c.username) ~= "string" or c.username == "" then args.fail(fname, "credential.username is required for Basic", 4) end
+    if type(c.username) ~= "string" or c.username == "" then args.fail(fname, "credential.username is required for Basic", 3) end
     out.username = c.username
     out.password = secret_of("password")
     out.passwordReference = reference("password_reference")
     if (out.password == nil) == (out.passwordReference == nil) then
-      args.fail(fname, "Basic credentials need 'password' (a secret) or 'password_reference', one of them", 4)
+      args.fail(fname, "Basic credentials need 'password' (a secret) or 'password_reference', one of them", 3)
     end
   elseif ctype == "Key" then
     out.key = secret_of("key")
     out.keyReference = reference("key_reference")
-    if (out.key == nil) == (out.keyReference == nil) then args.fail(fname, "Key credentials need 'key' or 'key_reference'", 4) end
+    if (out.key == nil) == (out.keyReference == nil) then args.fail(fname, "Key credentials need 'key' or 'key_reference'", 3) end
   elseif ctype == "KeyPair" then
-    if type(c.identifier) ~= "string" or c.identifier == "" then args.fail(fname, "credential.identifier is required for KeyPair", 4) end
+    if type(c.identifier) ~= "string" or c.identifier == "" then args.fail(fname, "credential.identifier is required for KeyPair", 3) end
     out.identifier = c.identifier
     out.privateKey = secret_of("private_key")
     out.passphrase = secret_of("passphrase")
-    if out.privateKey == nil then args.fail(fname, "KeyPair credentials need 'private_key'", 4) end
+    if out.privateKey == nil then args.fail(fname, "KeyPair credentials need 'private_key'", 3) end
   elseif ctype == "ServicePrincipal" then
     out.tenantId, out.servicePrincipalClientId = c.tenant_id, c.client_id
     if type(out.tenantId) ~= "string" or type(out.servicePrincipalClientId) ~= "string" then
-      args.fail(fname, "ServicePrincipal credentials need tenant_id and client_id", 4)
+      args.fail(fname, "ServicePrincipal credentials need tenant_id and client_id", 3)
     end
     out.servicePrincipalSecret = secret_of("client_secret")
     out.servicePrincipalSecretReference = reference("client_secret_reference")
     if (out.servicePrincipalSecret == nil) == (out.servicePrincipalSecretReference == nil) then
-      args.fail(fname, "ServicePrincipal credentials need 'client_secret' or 'client_secret_reference'", 4)
+      args.fail(fname, "ServicePrincipal credentials need 'client_secret' or 'client_secret_reference'", 3)
     end
   end
   return out

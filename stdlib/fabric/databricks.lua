@@ -3,7 +3,7 @@
 --- through its Fabric connection.
 local args = require("fabric.args")
 local call = require("fabric.call")
-local items = require("fabric.items")
+local definition = require("fabric.definition")
 
 local databricks = {}
 
@@ -64,7 +64,7 @@ function databricks.create(ws, opts)
     if opts.catalog_name or opts.connection_id or opts.mirroring_mode or opts.storage_connection_id then
       args.fail(fname, "give a 'definition' or the creation settings (catalog_name, connection_id, ...), not both", 2)
     end
-    body.definition = items.encode_definition(opts.definition, nil, fname)
+    body.definition = definition.encode(opts.definition, nil, fname)
   else
     body.creationPayload = {
       catalogName = args.required(opts, "catalog_name", "id", fname),
@@ -140,7 +140,7 @@ function databricks.get_definition(ws, id, opts)
   local fname = "fabric.databricks.get_definition"
   ids(fname, ws, id)
   opts = args.options(opts, fname, { "format", "timeout" })
-  local parts, format = items.fetch_definition(path(ws, id), opts, "get definition of mirrored Databricks catalog " .. id)
+  local parts, format = definition.fetch(path(ws, id), opts, "get definition of mirrored Databricks catalog " .. id)
   return parts, format, databricks.settings_of(parts)
 end
 
@@ -149,7 +149,7 @@ function databricks.update_definition(ws, id, parts, opts)
   ids(fname, ws, id)
   if type(parts) ~= "table" then args.fail(fname, "bad argument 'parts' (a table of part path -> text expected)", 2) end
   opts = args.options(opts, fname, { "format", "update_metadata", "wait", "timeout" })
-  return items.store_definition(path(ws, id), parts, opts, "update definition of mirrored Databricks catalog " .. id, fname)
+  return definition.store(path(ws, id), parts, opts, "update definition of mirrored Databricks catalog " .. id, fname)
 end
 
 function databricks.update_settings(ws, id, changes, opts)
@@ -184,7 +184,7 @@ function databricks.update_settings(ws, id, changes, opts)
     if p ~= ".platform" then out[p] = text end
   end
   out[part] = json.encode(doc, { pretty = true })
-  items.store_definition(path(ws, id), out, opts, "update definition of mirrored Databricks catalog " .. id, fname)
+  definition.store(path(ws, id), out, opts, "update definition of mirrored Databricks catalog " .. id, fname)
   return databricks.settings_of(out)
 end
 

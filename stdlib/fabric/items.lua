@@ -1,40 +1,11 @@
 --- fabric.items: any item of a workspace through the generic Items API, definitions included.
 --- A definition is a table of part path -> decoded text ({["mirroring.json"] = "{...}",
 --- [".platform"] = "{...}"}); tarn does the base64 both ways.
-local core = require("fabric.core")
 local args = require("fabric.args")
 local call = require("fabric.call")
+local definition = require("fabric.definition")
 
 local items = {}
-
---- Encodes a parts table (path -> text) for a request; nil stays nil.
-function items.encode_definition(parts, format, fname)
-  if parts == nil then return nil end
-  if type(parts) ~= "table" then args.fail(fname, "'definition' must be a table of part path -> text", 4) end
-  return core.encode_definition(parts, format)
-end
-
---- POST …/getDefinition on `path` (a list of segments): the parts table and the format.
-function items.fetch_definition(path, opts, label)
-  local body = call.send({
-    method = "POST", path = args.append(path, { "getDefinition" }),
-    query = opts.format and { format = opts.format } or nil, label = label,
-  }, { timeout = opts.timeout })
-  if type(body) ~= "table" or type(body.definition) ~= "table" then
-    call.raise({ message = label .. ": the answer holds no definition", code = "bad_definition" })
-  end
-  return core.decode_definition(body.definition)
-end
-
---- POST …/updateDefinition on `path` with a parts table.
-function items.store_definition(path, parts, opts, label, fname)
-  local query = nil
-  if opts.update_metadata ~= nil then query = { updateMetadata = opts.update_metadata } end
-  return (call.send({
-    method = "POST", path = args.append(path, { "updateDefinition" }), query = query, label = label,
-    body = { definition = items.encode_definition(parts, opts.format, fname) }, expect_result = false,
-  }, opts))
-end
 
 function items.list(ws, opts)
   local fname = "fabric.items.list"
@@ -82,7 +53,7 @@ function items.create(ws, opts)
   if opts.definition ~= nil and opts.creation_payload ~= nil then
     args.fail(fname, "give 'definition' or 'creation_payload', not both", 2)
   end
-  body.definition = items.encode_definition(opts.definition, opts.format, fname)
+  body.definition = definition.encode(opts.definition, opts.format, fname)
   return (call.send({
     method = "POST", path = { "workspaces", ws, "items" }, body = body,
     label = string.format("create %s '%s'", body.type, name),
@@ -119,7 +90,7 @@ function items.get_definition(ws, id, opts)
   args.id(id, fname, "item")
   opts = args.options(opts, fname, { "format", "timeout" })
   args.field(opts, "format", "string", fname)
-  return items.fetch_definition({ "workspaces", ws, "items", id }, opts, "get definition of item " .. id)
+  return definition.fetch({ "workspaces", ws, "items", id }, opts, "get definition of item " .. id)
 end
 
 function items.update_definition(ws, id, parts, opts)
@@ -129,7 +100,7 @@ function items.update_definition(ws, id, parts, opts)
   if type(parts) ~= "table" then args.fail(fname, "bad argument 'parts' (a table of part path -> text expected)", 2) end
   opts = args.options(opts, fname, { "format", "update_metadata", "wait", "timeout" })
   args.field(opts, "update_metadata", "boolean", fname)
-  return items.store_definition({ "workspaces", ws, "items", id }, parts, opts, "update definition of item " .. id, fname)
+  return definition.store({ "workspaces", ws, "items", id }, parts, opts, "update definition of item " .. id, fname)
 end
 
 return items

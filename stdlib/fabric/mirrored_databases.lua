@@ -2,7 +2,7 @@
 --- mirroring.json definition, and mirroring's start, stop and status.
 local args = require("fabric.args")
 local call = require("fabric.call")
-local items = require("fabric.items")
+local definition = require("fabric.definition")
 local mirroring = require("fabric.mirroring")
 
 local mirrored = {}
@@ -58,7 +58,7 @@ function mirrored.create(ws, opts)
     displayName = name,
     description = args.field(opts, "description", "string", fname),
     folderId = args.field(opts, "folder_id", "id", fname),
-    definition = items.encode_definition(parts, nil, fname),
+    definition = definition.encode(parts, nil, fname),
   }
   -- The spec says 201 only; a 202 is followed like any long-running operation.
   return (call.send({
@@ -90,7 +90,7 @@ function mirrored.get_definition(ws, id, opts)
   local fname = "fabric.mirrored_databases.get_definition"
   ids(fname, ws, id)
   opts = args.options(opts, fname, { "format", "timeout" })
-  return items.fetch_definition(path(ws, id), opts, "get definition of mirrored database " .. id)
+  return definition.fetch(path(ws, id), opts, "get definition of mirrored database " .. id)
 end
 
 function mirrored.update_definition(ws, id, parts, opts)
@@ -99,7 +99,7 @@ function mirrored.update_definition(ws, id, parts, opts)
   if type(parts) ~= "table" then args.fail(fname, "bad argument 'parts' (a table of part path -> text expected)", 2) end
   opts = args.options(opts, fname, { "format", "update_metadata", "wait", "timeout" })
   if parts["mirroring.json"] ~= nil then mirroring.validate(parts["mirroring.json"]) end
-  return items.store_definition(path(ws, id), parts, opts, "update definition of mirrored database " .. id, fname)
+  return definition.store(path(ws, id), parts, opts, "update definition of mirrored database " .. id, fname)
 end
 
 function mirrored.start_mirroring(ws, id)

@@ -115,15 +115,15 @@ local function mounted(t, i, fname)
   if type(t) == "string" then
     schema, name = t:match("^([^.]+)%.(.+)$")
     if not schema then
-      args.fail(fname, string.format("tables[%d] must be \"schema.table\", got %q", i, t), 4)
+      args.fail(fname, string.format("tables[%d] must be \"schema.table\", got %q", i, t), 3)
     end
   elseif type(t) == "table" then
     schema, name = t.schema, t.table
     if type(schema) ~= "string" or schema == "" or type(name) ~= "string" or name == "" then
-      args.fail(fname, string.format("tables[%d] must have non-empty schema and table", i), 4)
+      args.fail(fname, string.format("tables[%d] must have non-empty schema and table", i), 3)
     end
   else
-    args.fail(fname, string.format("tables[%d] must be \"schema.table\" or {schema=, table=}, got %s", i, type(t)), 4)
+    args.fail(fname, string.format("tables[%d] must be \"schema.table\" or {schema=, table=}, got %s", i, type(t)), 3)
   end
   return { source = { typeProperties = { schemaName = schema, tableName = name } } }
 end
