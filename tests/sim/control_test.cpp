@@ -76,7 +76,10 @@ TEST_CASE("faults: N injected 429s with Retry-After, then the real answer", "[fa
   REQUIRE(added);
   CHECK(added->status == 201);
   CHECK(json::parse(added->body)["remaining"] == 2);
-  CHECK(simtest::body_of(c.Post("/fabric/v1/workspaces", "{}", "application/json"))["errorCode"] == "MethodNotAllowed");
+  // The fault is for GET only: a POST to the same path gets the route's own answer.
+  auto post = c.Post("/fabric/v1/workspaces", "{}", "application/json");
+  REQUIRE(post);
+  CHECK(post->status != 429);
   c.Delete("/_sim/requests");
 
   for (int i = 0; i < 2; ++i) {
