@@ -87,6 +87,11 @@ struct Recorder {
   }
 };
 
+// Progress that goes nowhere (a temporary Recorder would leave its lambdas dangling).
+fabric::Progress quiet() {
+  return {[](std::string_view) {}, [] {}};
+}
+
 double since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
 }
@@ -129,7 +134,7 @@ TEST_CASE("fabric: a Fabric error body becomes the fields of a fabric error", "[
     reply(res, 400, error_example);
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Call call = make("PATCH", "/workspaces/w1", "{}");
   try {
     client.call(call);
@@ -268,7 +273,7 @@ TEST_CASE("fabric: an operation named only by its Location is polled under the A
     reply(res, 200, {{"status", "Online"}, {"errors", json::array()}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Result r = client.call(make("POST", "/connections/c1/testConnection"));
   CHECK(json::parse(r.body)["status"] == "Online");
 }
@@ -288,7 +293,7 @@ TEST_CASE("fabric: OperationHasNoResult from /result is success without a result
     reply(res, 400, {{"errorCode", "OperationHasNoResult"}, {"message", "The operation has no result"}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Result r = client.call(make("POST", "/workspaces/w1/git/commitToGit", "{}"));
   CHECK(r.status == 0);
   CHECK(r.body.empty());
@@ -304,7 +309,7 @@ TEST_CASE("fabric: an operation that expects no result is not asked for one", "[
     reply(res, 200, {{"status", "Succeeded"}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Call call = make("POST", "/x/updateDefinition");
   call.expect_result = false;
   fabric::Result r = client.call(call);
@@ -352,7 +357,7 @@ TEST_CASE("fabric: Undefined ends the wait with an error", "[fabric][client][lro
     reply(res, 200, {{"status", "Undefined"}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   try {
     client.call(make("POST", "/a", std::nullopt, "step"));
     FAIL("no error");
@@ -381,7 +386,7 @@ TEST_CASE("fabric: wait = false hands back the operation; state and wait take it
     reply(res, 200, {{"id", "dep-1"}, {"status", "Succeeded"}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Result r = client.call(make("POST", "/deploymentPipelines/p1/deploy", "{}"), false);
   REQUIRE(r.pending);
   CHECK(r.status == 202);
@@ -405,7 +410,7 @@ TEST_CASE("fabric: a wait past its timeout says so, with the operation id", "[fa
     reply(res, 200, {{"status", "Running"}, {"percentComplete", 5}});
   });
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Operation op;
   op.id = "op-8";
   op.url = fake.base() + "/operations/op-8";
@@ -429,7 +434,7 @@ TEST_CASE("fabric: Ctrl-C ends a wait between polls", "[fabric][client][lro]") {
   });
   tarn::Runtime rt;  // installs the SIGINT handler, as the tarn binary does
   http::Client http(http::Config{});
-  fabric::Client client(http, fake.base(), nullptr, Recorder{}.progress());
+  fabric::Client client(http, fake.base(), nullptr, quiet());
   fabric::Operation op;
   op.id = "op-9";
   op.url = fake.base() + "/operations/op-9";
