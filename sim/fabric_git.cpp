@@ -83,15 +83,22 @@ bool same(const json& a, const json& b) {
   return a["displayName"] == b["displayName"] && a["description"] == b["description"] && a["definition"] == b["definition"];
 }
 
-json& remote_of(json& state, const json& git) { return object(state, "git_remotes")[remote_key(git["gitProviderDetails"])]; }
+// The hash of a branch with no commits, and the head of a workspace that never synced: Git's
+// empty tree, so workspaceHead and remoteCommitHash are always hashes.
+constexpr const char* kEmptyTree = "4b825dc642cb6eb9a060e54bf8d69288fbee4904";
+
+// The remote a connected workspace uses: git.remote, set at connect from the provider details.
+std::string key_of(const json& git) { return git.value("remote", remote_key(git.value("gitProviderDetails", json::object()))); }
+
+json& remote_of(json& state, const json& git) { return object(state, "git_remotes")[key_of(git)]; }
 
 json commits_of(const json& state, const json& git) {
   const json& remotes = object(state, "git_remotes");
-  std::string key = remote_key(git["gitProviderDetails"]);
+  std::string key = key_of(git);
   return remotes.contains(key) ? remotes[key].value("commits", json::array()) : json::array();
 }
 
-json remote_head_hash(const json& commits) { return commits.empty() ? json() : commits.back()["hash"]; }
+json remote_head_hash(const json& commits) { return commits.empty() ? json(kEmptyTree) : commits.back()["hash"]; }
 
 // Snapshots by logicalId at commit `hash` (none for null or unknown).
 std::map<std::string, json> items_at(const json& commits, const json& hash) {
@@ -184,7 +191,8 @@ void connect(Exchange& ex) {
     (*w)["git"] = {{"gitProviderDetails", d},
                    {"credentials", creds.is_null() ? json{{"source", "Automatic"}} : creds},
                    {"state", "Connected"},
-                   {"head", nullptr}};
+                   {"head", nullptr},
+                   {"remote", remote_key(d)}};
   });
   if (failure) return failure->send(ex);
   ex.res.status = 200;
@@ -278,7 +286,7 @@ void initialize_connection(Exchange& ex) {
     }
     json& g = (*find(list(s, "workspaces"), "id", ws))["git"];
     g["state"] = "ConnectedAndInitialized";
-    g["head"] = action == "UpdateFromGit" ? json() : remote_hash;
+    g["head"] = action == "UpdateFromGit" ? json(kEmptyTree) : remote_hash;
     return {{"requiredAction", action}, {"workspaceHead", g["head"]}, {"remoteCommitHash", remote_hash}};
   });
   if (failure) return failure->send(ex);
