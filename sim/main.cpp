@@ -117,9 +117,14 @@ int bind_listener(httplib::Server& server, const Args& a, int port, const char* 
 // Without TCP_NODELAY a small response written after its headers waits for the client's
 // delayed ACK (about 40 ms per request on a kept-alive connection), and httplib's default
 // of 5 requests per connection makes clients reconnect; real services allow far more.
+// httplib gives each open connection a worker thread until it closes or idles out (5 s), and
+// its default pool is 8: a ninth client (a spec's control calls beside tarn's kept-alive
+// connections) waited 5 s for a worker. Idle threads cost little.
+constexpr std::size_t kWorkers = 64;
 void tune(httplib::Server& server) {
   server.set_tcp_nodelay(true);
   server.set_keep_alive_max_count(10000);
+  server.new_task_queue = [] { return new httplib::ThreadPool(kWorkers); };
 }
 
 std::string url(const char* scheme, const std::string& host, int port) {

@@ -675,3 +675,20 @@ TEST_CASE("fabric: created items and a running mirror survive a restart with --s
   REQUIRE(r);
   CHECK(json::parse(r->body)["status"] == "Running");
 }
+
+TEST_CASE("tarn-sim: idle kept-alive connections do not hold back a new client", "[fabric][server]") {
+  // httplib keeps a worker per open connection; with its default 8 workers the ninth client
+  // waited for an idle connection to time out (5 s).
+  simtest::SimProcess p;
+  std::vector<std::unique_ptr<httplib::Client>> clients;
+  for (int i = 0; i < 16; ++i) {
+    clients.push_back(std::make_unique<httplib::Client>("127.0.0.1", p.port));
+    clients.back()->set_keep_alive(true);
+    auto t0 = std::chrono::steady_clock::now();
+    auto r = clients.back()->Get("/_sim/health");
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    REQUIRE(r);
+    INFO("client " << i << " waited " << s << " s");
+    CHECK(s < 1.0);
+  }
+}
