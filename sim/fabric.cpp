@@ -319,6 +319,7 @@ void validate_entities(const json& f, const char* key, std::initializer_list<con
     std::string at = where + "[" + std::to_string(i) + "]";
     shape::object(f[key][i], at);
     require_strings(f[key][i], at, required);
+    for (const char* text : {"displayName", "description"}) shape::string_field(f[key][i], text, at, false);
     if (!ids.insert(f[key][i]["id"].get<std::string>()).second)
       throw std::invalid_argument(at + ".id: '" + f[key][i]["id"].get<std::string>() + "' is used twice");
   }

@@ -639,6 +639,8 @@ TEST_CASE("fabric: seeds with unknown fields or missing ids are refused", "[fabr
                     Catch::Contains("fabric: unknown field 'workspace'"));
   CHECK_THROWS_WITH(s.merge({{"fabric", {{"items", json::array({{{"id", "i"}, {"type", "Lakehouse"}}})}}}}),
                     Catch::Contains("fabric.items[0].workspaceId"));
+  CHECK_THROWS_WITH(s.merge({{"fabric", {{"workspaces", json::array({{{"id", "w"}, {"displayName", 7}}})}}}}),
+                    Catch::Contains("fabric.workspaces[0].displayName"));
   CHECK_THROWS_WITH(s.merge({{"fabric", {{"config", {{"start_delay_ms", -1}}}}}}),
                     Catch::Contains("fabric.config.start_delay_ms"));
   CHECK_THROWS_WITH(s.merge({{"fabric", {{"source_tables", {{"c", json::array({{{"schema", "s"}}})}}}}}}),
