@@ -472,27 +472,10 @@ void refine_error(lua_State* L, int idx) {
   }
 }
 
-// tarn::guarded<F> (lua.hpp) with refine_error on the way out: the same catch, copy, leave
-// the catch block, then raise; no C++ exception crosses into Lua.
+// tarn::guarded with refine_error on the way out.
 template <lua_CFunction F>
 int fabric_guarded(lua_State* L) {
-  bool service = false;
-  ServiceError serr{"", ""};
-  std::string msg;
-  try {
-    return F(L);
-  } catch (const ServiceError& e) {
-    service = true;
-    serr = e;
-  } catch (const std::exception& e) {
-    msg = e.what();
-  }
-  if (service) {
-    push_error_value(L, serr);
-    refine_error(L, -1);
-    raise(L);
-  }
-  return luaL_error(L, "%s", msg.c_str());
+  return guarded<F, refine_error>(L);
 }
 
 }  // namespace

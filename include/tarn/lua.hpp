@@ -33,7 +33,11 @@ void push_error_value(lua_State* L, const ServiceError& e);
 // Raises value at the top of the stack as a Lua error (never returns).
 [[noreturn]] void raise(lua_State* L);
 
-template <lua_CFunction F>
+// Refine, when given, adjusts the structured error value (at the given index) before it is
+// raised, for a binding that adds service-specific fields.
+using ErrorRefiner = void (*)(lua_State* L, int idx);
+
+template <lua_CFunction F, ErrorRefiner Refine = nullptr>
 int guarded(lua_State* L) {
   bool service = false;
   ServiceError serr{"", ""};
@@ -48,6 +52,7 @@ int guarded(lua_State* L) {
   }
   if (service) {
     push_error_value(L, serr);
+    if constexpr (Refine != nullptr) Refine(L, lua_gettop(L));
     raise(L);
   }
   return luaL_error(L, "%s", msg.c_str());
