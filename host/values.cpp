@@ -144,6 +144,14 @@ void push_secret(lua_State* L, std::string value) {
   box->value = new std::string(std::move(value));
 }
 
+void push_string_list(lua_State* L, const std::vector<std::string>& items) {
+  lua_createtable(L, static_cast<int>(items.size()), 0);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    lua_pushlstring(L, items[i].data(), items[i].size());
+    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
+  }
+}
+
 std::string to_display(lua_State* L, int idx) {
   if (is_secret(L, idx)) return std::string(redact::mask);
   std::size_t len = 0;

@@ -179,11 +179,7 @@ int l_auth_authorizer(lua_State* L) {
 // auth.methods() -> {"token", "env", ...}
 int l_auth_methods(lua_State* L) {
   const auto& names = method_names();
-  lua_createtable(L, static_cast<int>(names.size()), 0);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    lua_pushstring(L, names[i].c_str());
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
+  push_string_list(L, names);
   return 1;
 }
 

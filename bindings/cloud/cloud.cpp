@@ -183,11 +183,7 @@ int l_cloud_dfs_url(lua_State* L) {
 
 int l_cloud_known(lua_State* L) {
   const auto& names = known();
-  lua_createtable(L, static_cast<int>(names.size()), 0);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    lua_pushstring(L, names[i].c_str());
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
+  push_string_list(L, names);
   return 1;
 }
 

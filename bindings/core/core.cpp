@@ -169,11 +169,7 @@ int l_core_lib_file(lua_State* L) {
 
 int l_core_lib_list(lua_State* L) {
   auto names = Runtime::of(L).lib_list(luaL_checkstring(L, 1));
-  lua_createtable(L, static_cast<int>(names.size()), 0);
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    lua_pushstring(L, names[i].c_str());
-    lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-  }
+  push_string_list(L, names);
   return 1;
 }
 

@@ -68,6 +68,9 @@ std::string check_text(lua_State* L, int idx);
 // Wraps value as a secret (registering it with the redactor) and pushes it.
 void push_secret(lua_State* L, std::string value);
 
+// Pushes a Lua list (1..n) of the strings.
+void push_string_list(lua_State* L, const std::vector<std::string>& items);
+
 // The string form of any value as tarn prints it (secrets as ***).
 std::string to_display(lua_State* L, int idx);
 
